@@ -1,0 +1,38 @@
+import { normalizeAddress } from './address.js';
+
+/** Where a probe really connects, when ENDPOINTD_CONNECT_TO redirects it (like curl's --connect-to). */
+export interface ConnectTarget {
+  host: string;
+  port: number;
+}
+
+export type ConnectToMap = ReadonlyMap<string, ConnectTarget>;
+
+const ENTRY = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})=(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/;
+
+function key(host: string, port: number): string {
+  return `${normalizeAddress(host)}:${port}`;
+}
+
+/**
+ * Parses "host:port=addr:port,…". Throws a TypeError naming the bad entry: a typo here would
+ * silently send probes to the real address.
+ */
+export function parseConnectTo(spec: string | undefined): ConnectToMap {
+  const map = new Map<string, ConnectTarget>();
+  if (!spec) return map;
+  for (const raw of spec.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const m = ENTRY.exec(entry);
+    if (!m) throw new TypeError(`ENDPOINTD_CONNECT_TO: "${entry}" is not host:port=addr:port`);
+    const [, fromHost = '', fromPort = '', toHost = '', toPort = ''] = m;
+    map.set(key(fromHost, Number(fromPort)), { host: normalizeAddress(toHost), port: Number(toPort) });
+  }
+  return map;
+}
+
+/** The address and port to dial for host:port. */
+export function resolveConnectTarget(map: ConnectToMap, host: string, port: number): ConnectTarget {
+  return map.get(key(host, port)) ?? { host: normalizeAddress(host), port };
+}

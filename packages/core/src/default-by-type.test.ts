@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { markDefault, resolveDefault, sortEndpoints } from './default-by-type.js';
+import { createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
+import type { Endpoint, EndpointStatus, EndpointType } from './schema/endpoint.js';
+
+function ep(type: EndpointType, url: string, status: EndpointStatus, extra: { latencyMs?: number; hasDefaultRoute?: boolean; interface?: string } = {}): Endpoint {
+  return createEndpoint({
+    backend: 'app',
+    provider: 'test',
+    type,
+    url,
+    label: type,
+    status,
+    tls: null,
+    verification: { ...UNCHECKED_VERIFICATION, latencyMs: extra.latencyMs ?? 1 },
+    ...(extra.hasDefaultRoute ? { hasDefaultRoute: true } : {}),
+    ...(extra.interface ? { interface: extra.interface } : {}),
+  });
+}
+
+const loop = ep('loopback', 'http://127.0.0.1:3000', 'verified');
+const lanWifi = ep('lan', 'http://192.168.1.20:3000', 'verified', { latencyMs: 2, interface: 'wlan0' });
+const lanEth = ep('lan', 'http://10.0.0.4:3000', 'verified', { latencyMs: 5, hasDefaultRoute: true, interface: 'eth0' });
+const lanV6 = ep('lan', 'http://[fd00::4]:3000', 'verified', { latencyMs: 0.5, hasDefaultRoute: true, interface: 'eth0' });
+const tsIp = ep('tailscale-ip', 'http://100.80.90.53:3000', 'verified');
+const tsServe = ep('tailscale-serve', 'https://devbox.tail911da.ts.net', 'verified');
+const tsServeDown = ep('tailscale-serve', 'https://devbox.tail911da.ts.net', 'unreachable');
+
+describe('resolveDefault', () => {
+  it('uses the saved type when it has a verified endpoint: default-route interface first, IPv4 before IPv6', () => {
+    const d = resolveDefault([loop, lanWifi, lanV6, lanEth, tsIp], 'lan');
+    expect(d).toMatchObject({ type: 'lan', endpointId: lanEth.id, requestedType: 'lan', fallback: false });
+  });
+  it('falls back visibly when the saved type has no verified endpoint', () => {
+    const d = resolveDefault([loop, tsServeDown, tsIp, lanWifi], 'tailscale-serve');
+    expect(d).toMatchObject({ type: 'lan', endpointId: lanWifi.id, requestedType: 'tailscale-serve', fallback: true });
+    expect(d.reason).toMatch(/No verified tailscale-serve endpoint/);
+  });
+  it('with nothing saved takes the first verified type of the automatic order', () => {
+    expect(resolveDefault([loop, tsIp, tsServe], null)).toMatchObject({ type: 'tailscale-serve', endpointId: tsServe.id, requestedType: null, fallback: false });
+  });
+  it('never chooses loopback automatically, not even as a fallback', () => {
+    expect(resolveDefault([loop], null)).toMatchObject({ type: null, endpointId: null });
+    expect(resolveDefault([loop], 'lan')).toMatchObject({ type: null, endpointId: null, fallback: true });
+  });
+  it('honours loopback when the user saved it', () => {
+    expect(resolveDefault([loop, lanEth], 'loopback')).toMatchObject({ type: 'loopback', endpointId: loop.id, fallback: false });
+  });
+  it('prefers the lowest latency when interface and family tie', () => {
+    const slow = ep('lan', 'http://192.168.1.30:3000', 'verified', { latencyMs: 9 });
+    expect(resolveDefault([slow, lanWifi], null).endpointId).toBe(lanWifi.id);
+  });
+});
+
+describe('markDefault and sortEndpoints', () => {
+  it('marks exactly one endpoint and orders types as in the contract', () => {
+    const list = sortEndpoints([tsServe, lanWifi, loop, lanEth]);
+    expect(list.map((e) => e.type)).toEqual(['loopback', 'lan', 'lan', 'tailscale-serve']);
+    const marked = markDefault(list, resolveDefault(list, null));
+    expect(marked.filter((e) => e.isDefault)).toHaveLength(1);
+    expect(marked.find((e) => e.isDefault)?.id).toBe(lanEth.id);
+  });
+});

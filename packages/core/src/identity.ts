@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import type { ProbeAnswer } from './http-probe.js';
+import type { IdentityCheck } from './schema/backend.js';
+
+/** What is compared when the identity check is a fingerprint. */
+export interface Fingerprint {
+  status: number;
+  contentType: string;
+  bodyHash: string;
+  title: string | null;
+  server: string | null;
+}
+
+/** The loopback answer's identity, against which every candidate is compared. */
+export type IdentityReference =
+  | { kind: 'fingerprint'; strength: 'strong' | 'weak'; fingerprint: Fingerprint }
+  | { kind: 'json-field'; value: string }
+  | { kind: 'header'; value: string }
+  | { kind: 'none' };
+
+function headerText(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * Fingerprints an answer. The authority the request was sent to is blanked out of the body
+ * first, so a page that echoes its own URL still matches across addresses.
+ */
+export function fingerprintAnswer(answer: ProbeAnswer, authority: string): Fingerprint {
+  const text = answer.body.toString('latin1').split(authority).join('{authority}');
+  const title = /<title[^>]*>([^<]{0,200})<\/title>/i.exec(text)?.[1]?.trim() ?? null;
+  return {
+    status: answer.status,
+    contentType: (headerText(answer.headers['content-type']) ?? '').split(';')[0]?.trim().toLowerCase() ?? '',
+    bodyHash: createHash('sha256').update(text).digest('hex'),
+    title,
+    server: headerText(answer.headers.server) ?? headerText(answer.headers['x-powered-by']),
+  };
+}
+
+/** Reads a dot path ("data.environmentId") from a JSON body; null when absent or not JSON. */
+export function readJsonField(body: Buffer, field: string): string | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  for (const key of field.split('.')) {
+    if (value === null || typeof value !== 'object') return null;
+    value = (value as Record<string, unknown>)[key];
+  }
+  if (value === null || value === undefined || typeof value === 'object') return null;
+  return String(value);
+}
+
+/** Two fingerprints of the same backend: exact when its page is stable, else the stable parts only. */
+export function matchesFingerprint(ref: Fingerprint, strength: 'strong' | 'weak', got: Fingerprint): boolean {
+  const loose =
+    ref.status === got.status && ref.contentType === got.contentType && ref.title === got.title && ref.server === got.server;
+  return strength === 'strong' ? loose && ref.bodyHash === got.bodyHash : loose;
+}
+
+/** Builds the fingerprint reference from two loopback samples: differing bodies make it weak. */
+export function fingerprintReference(a: Fingerprint, b: Fingerprint): IdentityReference {
+  const strength = a.bodyHash === b.bodyHash && a.status === b.status ? 'strong' : 'weak';
+  return { kind: 'fingerprint', strength, fingerprint: a };
+}
+
+/** Whether a candidate's answers carry the reference identity. */
+export function matchesIdentity(
+  check: IdentityCheck,
+  ref: IdentityReference,
+  probeAnswer: ProbeAnswer,
+  identityAnswer: ProbeAnswer | null,
+  authority: string,
+): boolean {
+  switch (ref.kind) {
+    case 'none':
+      return true;
+    case 'fingerprint':
+      return matchesFingerprint(ref.fingerprint, ref.strength, fingerprintAnswer(probeAnswer, authority));
+    case 'header':
+      return check.kind === 'header' && headerText(probeAnswer.headers[check.name.toLowerCase()]) === ref.value;
+    case 'json-field':
+      return (
+        check.kind === 'json-field' &&
+        identityAnswer !== null &&
+        identityAnswer.status < 400 &&
+        readJsonField(identityAnswer.body, check.field) === ref.value
+      );
+  }
+}

@@ -1,0 +1,162 @@
+import { EventEmitter } from 'eventemitter3';
+import { detectBackendScheme } from './backend-scheme.js';
+import { type ConnectToMap, parseConnectTo } from './connect-to.js';
+import { markDefault, resolveDefault, sortEndpoints } from './default-by-type.js';
+import { normalizeBaseUrl } from './endpoint.js';
+import { readListenState } from './listening-sockets.js';
+import type { DiscoverContext, Provider } from './provider.js';
+import { formatHint } from './reasons.js';
+import type { EndpointList, ExcludedAddress, ListenState, ProviderReport } from './schema/api.js';
+import { Backend, type BackendInput } from './schema/backend.js';
+import type { EndpointType } from './schema/endpoint.js';
+import { chooseReferenceHost, type ProviderCandidate, unverifiedEndpoints, verifyCandidates } from './verifier.js';
+
+/** Time one provider gets to propose candidates before it is reported as timed out. */
+export const PROVIDER_TIMEOUT_MS = 3_000;
+/** Deadline of one probe request; all probes run concurrently. */
+export const PROBE_TIMEOUT_MS = 2_000;
+
+export interface RegistryOptions {
+  providers: readonly Provider[];
+  /** @default PROVIDER_TIMEOUT_MS */
+  providerTimeoutMs?: number;
+  /** @default PROBE_TIMEOUT_MS */
+  probeTimeoutMs?: number;
+  /** @default parsed from process.env.ENDPOINTD_CONNECT_TO */
+  connectTo?: ConnectToMap;
+  /** Reads the bound sockets of a port. @default readListenState (Linux /proc) */
+  readListen?: (port: number) => Promise<ListenState | null>;
+}
+
+export interface DiscoverOptions {
+  /** Probe every candidate. @default true */
+  verify?: boolean;
+  /** The backend's saved default type. @default null */
+  savedDefaultType?: EndpointType | null;
+  signal?: AbortSignal;
+}
+
+export interface RegistryEvents {
+  /** A provider's report after each discovery. */
+  provider: [report: ProviderReport];
+}
+
+export interface Registry extends EventEmitter<RegistryEvents> {
+  readonly providers: readonly Provider[];
+  discover(backend: BackendInput, options?: DiscoverOptions): Promise<EndpointList>;
+}
+
+interface ProviderOutcome {
+  report: ProviderReport;
+  candidates: ProviderCandidate[];
+  excluded: ExcludedAddress[];
+}
+
+const PROVIDER_TIMEOUT = Symbol('provider-timeout');
+
+async function runProvider(provider: Provider, ctx: Omit<DiscoverContext, 'signal'>, timeoutMs: number, outer?: AbortSignal): Promise<ProviderOutcome> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const onOuterAbort = (): void => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  // The race bounds a provider that ignores its signal: one slow provider never delays the others.
+  const timeout = new Promise<typeof PROVIDER_TIMEOUT>((resolve) => {
+    timer = setTimeout(() => resolve(PROVIDER_TIMEOUT), timeoutMs);
+  });
+  const report = (available: boolean, candidates: number, reason: string | null, hint: string | null): ProviderReport => ({
+    id: provider.id,
+    available,
+    durationMs: Math.round(performance.now() - started),
+    candidates,
+    reason,
+    hint,
+  });
+  try {
+    const result = await Promise.race([provider.discover({ ...ctx, signal: controller.signal }), timeout]);
+    if (result === PROVIDER_TIMEOUT) {
+      controller.abort(new Error('provider timed out'));
+      return { report: report(false, 0, 'provider-timed-out', formatHint('provider-timed-out', { provider: provider.id, timeoutMs })), candidates: [], excluded: [] };
+    }
+    const candidates = result.candidates
+      .filter((c) => provider.types.includes(c.type))
+      .map((c) => ({ ...c, provider: provider.id }));
+    const excluded = (result.excluded ?? []).map((e) => ({ ...e, provider: provider.id }));
+    return { report: report(true, candidates.length, null, null), candidates, excluded };
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    return { report: report(false, 0, 'provider-failed', formatHint('provider-failed', { provider: provider.id, detail })), candidates: [], excluded: [] };
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+function customCandidates(backend: Backend): ProviderCandidate[] {
+  return backend.customUrls.map((custom) => ({
+    provider: 'core',
+    type: 'custom' as const,
+    url: normalizeBaseUrl(custom.url).href,
+    label: custom.label ?? `Custom (${new URL(custom.url).host})`,
+    ...(custom.scope ? { scope: custom.scope } : {}),
+  }));
+}
+
+function dedupe(candidates: ProviderCandidate[]): ProviderCandidate[] {
+  const seen = new Set<string>();
+  return candidates.filter((c) => {
+    const key = `${c.type} ${normalizeBaseUrl(c.url).href}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Creates the registry that asks every provider for candidates, verifies them and resolves the default. */
+export function createRegistry(options: RegistryOptions): Registry {
+  const config = Object.freeze({
+    providerTimeoutMs: options.providerTimeoutMs ?? PROVIDER_TIMEOUT_MS, // ms
+    probeTimeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS, // ms
+    connectTo: options.connectTo ?? parseConnectTo(process.env.ENDPOINTD_CONNECT_TO),
+    readListen: options.readListen ?? readListenState,
+  });
+  const emitter = new EventEmitter<RegistryEvents>() as Registry;
+
+  async function discover(input: BackendInput, opts: DiscoverOptions = {}): Promise<EndpointList> {
+    const backend = Backend.parse(input);
+    const listen = await config.readListen(backend.port);
+    const referenceHost = chooseReferenceHost(listen);
+    const scheme = (referenceHost ? await detectBackendScheme(referenceHost, backend.port) : null) ?? 'http';
+    const ctx = { backend, scheme, listen } as const;
+    const outcomes = await Promise.all(
+      options.providers.map((p) => runProvider(p, ctx, config.providerTimeoutMs, opts.signal)),
+    );
+    for (const o of outcomes) emitter.emit('provider', o.report);
+    const candidates = dedupe([...outcomes.flatMap((o) => o.candidates), ...customCandidates(backend)]);
+    const endpoints =
+      opts.verify === false
+        ? unverifiedEndpoints(backend, candidates)
+        : await verifyCandidates(
+            { backend, scheme, listen, probeTimeoutMs: config.probeTimeoutMs, connectTo: config.connectTo, ...(opts.signal ? { signal: opts.signal } : {}) },
+            candidates,
+          );
+    const sorted = sortEndpoints(endpoints);
+    const resolution = resolveDefault(sorted, opts.savedDefaultType ?? null);
+    const notListening = listen !== null ? !listen.listening : sorted.length > 0 && sorted.every((e) => e.verification.reason === 'connection-refused');
+    return {
+      backend: backend.name,
+      port: backend.port,
+      endpoints: markDefault(sorted, resolution),
+      default: resolution,
+      providers: outcomes.map((o) => o.report),
+      excluded: outcomes.flatMap((o) => o.excluded),
+      listen,
+      notice: notListening
+        ? { reason: 'backend-not-listening', hint: formatHint('backend-not-listening', { port: backend.port }) }
+        : null,
+      generatedAt: new Date().toISOString(),
+    };
+  }
+
+  return Object.assign(emitter, { providers: Object.freeze([...options.providers]), discover });
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/**
+ * Why a candidate failed verification or a provider could not answer. Kebab-case, naming the
+ * cause rather than the symptom. Each has exactly one hint template in reasons.ts.
+ */
+export const Reason = z.enum([
+  'backend-not-listening',
+  'bound-to-loopback',
+  'bound-to-other-address',
+  'bound-to-ipv4-only',
+  'connection-refused',
+  'timed-out',
+  'connection-reset',
+  'dns-failed',
+  'no-route',
+  'identity-mismatch',
+  'identity-unavailable',
+  'proxy-bad-gateway',
+  'tls-untrusted',
+  'websocket-failed',
+  'provider-timed-out',
+  'provider-failed',
+]);
+export type Reason = z.infer<typeof Reason>;

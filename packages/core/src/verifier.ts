@@ -1,0 +1,259 @@
+import { isIP } from 'node:net';
+import { classifyAddress, formatUrlHost, normalizeAddress } from './address.js';
+import type { ConnectToMap } from './connect-to.js';
+import { type CandidateInput, createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
+import { type ProbeAnswer, type ProbeFailure, type ProbeResult, probeHttp, probeWebSocket } from './http-probe.js';
+import {
+  fingerprintAnswer,
+  fingerprintReference,
+  type IdentityReference,
+  matchesIdentity,
+  readJsonField,
+} from './identity.js';
+import { formatHint } from './reasons.js';
+import type { ListenState } from './schema/api.js';
+import type { Backend } from './schema/backend.js';
+import type { Endpoint, EndpointStatus, TlsInfo, Verification } from './schema/endpoint.js';
+import type { Reason } from './schema/reason.js';
+
+/** A candidate with the provider that proposed it. */
+export interface ProviderCandidate extends CandidateInput {
+  provider: string;
+}
+
+export interface VerifyOptions {
+  backend: Backend;
+  scheme: 'http' | 'https';
+  listen: ListenState | null;
+  /** Per-request deadline; candidates are probed concurrently, so this bounds the whole run. */
+  probeTimeoutMs: number;
+  connectTo: ConnectToMap;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+type ReferenceOutcome = { ok: true; ref: IdentityReference } | { ok: false; failure: ProbeFailure | null; detail: string };
+
+const PROXY_ERROR_STATUSES = new Set([502, 503, 504]);
+const IPV4_WILDCARDS = new Set(['0.0.0.0', '::', '::ffff:0.0.0.0']);
+
+/** The address to read the reference answer from: loopback when the backend listens there. */
+export function chooseReferenceHost(listen: ListenState | null): string | null {
+  if (listen === null) return '127.0.0.1';
+  if (!listen.listening) return null;
+  const addrs = listen.addresses.map(normalizeAddress);
+  if (addrs.some((a) => a === '0.0.0.0' || a === '::' || a.startsWith('127.'))) {
+    return addrs.find((a) => a.startsWith('127.')) ?? '127.0.0.1';
+  }
+  if (addrs.includes('::1')) return '::1';
+  return addrs[0] ?? null;
+}
+
+function join(base: string, path: string): URL {
+  return new URL(path.replace(/^\//, ''), base);
+}
+
+async function readReference(opts: VerifyOptions, host: string | null): Promise<ReferenceOutcome> {
+  const { backend, scheme, probeTimeoutMs, connectTo, signal } = opts;
+  if (host === null) return { ok: false, failure: null, detail: 'nothing listens on the port' };
+  const base = `${scheme}://${formatUrlHost(host)}:${backend.port}/`;
+  const probe = (path: string): Promise<ProbeResult> =>
+    probeHttp({ url: join(base, path), timeoutMs: probeTimeoutMs, connectTo, ...(signal ? { signal } : {}) });
+  const check = backend.identity;
+  switch (check.kind) {
+    case 'none':
+      return { ok: true, ref: { kind: 'none' } };
+    case 'json-field': {
+      const answer = await probe(check.path);
+      if (!answer.ok) return { ok: false, failure: answer, detail: `${check.path} (${answer.error})` };
+      const value = readJsonField(answer.body, check.field);
+      if (value === null || answer.status >= 400) {
+        return { ok: false, failure: null, detail: `the field "${check.field}" of ${check.path}` };
+      }
+      return { ok: true, ref: { kind: 'json-field', value } };
+    }
+    case 'header': {
+      if (check.value !== undefined) return { ok: true, ref: { kind: 'header', value: check.value } };
+      const answer = await probe(backend.probePath);
+      if (!answer.ok) return { ok: false, failure: answer, detail: `${backend.probePath} (${answer.error})` };
+      const value = answer.headers[check.name.toLowerCase()];
+      if (value === undefined) return { ok: false, failure: null, detail: `the header ${check.name}` };
+      return { ok: true, ref: { kind: 'header', value: Array.isArray(value) ? value.join(', ') : value } };
+    }
+    case 'fingerprint': {
+      // Two concurrent samples: a page that differs between them gets the weaker comparison.
+      const [a, b] = await Promise.all([probe(backend.probePath), probe(backend.probePath)]);
+      if (!a.ok) return { ok: false, failure: a, detail: `${backend.probePath} (${a.error})` };
+      if (!b.ok) return { ok: false, failure: b, detail: `${backend.probePath} (${b.error})` };
+      const authority = new URL(base).host;
+      return { ok: true, ref: fingerprintReference(fingerprintAnswer(a, authority), fingerprintAnswer(b, authority)) };
+    }
+  }
+}
+
+interface CandidateProbes {
+  main: ProbeResult;
+  identity: ProbeResult | null;
+  websocket: ProbeResult | null;
+}
+
+async function probeCandidate(opts: VerifyOptions, candidate: ProviderCandidate): Promise<CandidateProbes> {
+  const { backend, probeTimeoutMs, connectTo, signal } = opts;
+  const base = new URL(candidate.url);
+  const request = (url: URL) => ({ url, timeoutMs: probeTimeoutMs, connectTo, ...(signal ? { signal } : {}) });
+  const [main, identity, websocket] = await Promise.all([
+    probeHttp(request(join(base.href, backend.probePath))),
+    backend.identity.kind === 'json-field' ? probeHttp(request(join(base.href, backend.identity.path))) : null,
+    backend.websocketPath ? probeWebSocket(request(join(base.href, backend.websocketPath))) : null,
+  ]);
+  return { main, identity, websocket };
+}
+
+/** Picks the reason for a failed probe, using the listening sockets to explain refusals. */
+function failureReason(failure: ProbeFailure, listen: ListenState | null, candidateHost: string): Reason {
+  if (failure.code === 'tls-untrusted') return 'tls-untrusted';
+  if (listen && !listen.listening) return 'backend-not-listening';
+  if (failure.code === 'connection-refused' && listen) {
+    const bound = listen.addresses.map(normalizeAddress);
+    const host = normalizeAddress(candidateHost);
+    const isV6 = isIP(host) === 6;
+    // 0.0.0.0 covers IPv4 only; :: covers both on Linux's default dual-stack sockets.
+    const coversAll = bound.some((a) => (isV6 ? a === '::' : IPV4_WILDCARDS.has(a)));
+    if (coversAll || bound.includes(host)) return 'connection-refused';
+    if (bound.every((a) => classifyAddress(a) === 'loopback')) return 'bound-to-loopback';
+    if (isV6 && bound.includes('0.0.0.0')) return 'bound-to-ipv4-only';
+    return 'bound-to-other-address';
+  }
+  switch (failure.code) {
+    case 'timed-out':
+    case 'aborted':
+      return 'timed-out';
+    case 'dns-failed':
+      return 'dns-failed';
+    case 'no-route':
+      return 'no-route';
+    case 'connection-refused':
+      return 'connection-refused';
+    default:
+      return 'connection-reset';
+  }
+}
+
+interface Judgement {
+  status: EndpointStatus;
+  reason: Reason | null;
+  error: string | null;
+  hint: string | null;
+  identityStrength: Verification['identityStrength'];
+  websocket: Verification['websocket'];
+}
+
+function judge(opts: VerifyOptions, candidate: ProviderCandidate, probes: CandidateProbes, reference: ReferenceOutcome): Judgement {
+  const { backend, listen } = opts;
+  const url = new URL(candidate.url);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const vars = {
+    port: backend.port,
+    address: url.host,
+    host,
+    url: url.href,
+    bound: listen?.addresses.join(', ') || 'nothing',
+    timeoutMs: opts.probeTimeoutMs,
+    httpStatus: probes.main.ok ? probes.main.status : '',
+    detail: '',
+  };
+  const fail = (status: EndpointStatus, reason: Reason, error: string | null, detail = ''): Judgement => ({
+    status,
+    reason,
+    error,
+    hint: formatHint(reason, { ...vars, detail: detail || (error ?? '') }),
+    identityStrength: null,
+    websocket: 'not-checked',
+  });
+  const { main } = probes;
+  if (!main.ok) {
+    const reason = failureReason(main, listen, host);
+    return fail(reason === 'tls-untrusted' ? 'tls-untrusted' : 'unreachable', reason, main.error);
+  }
+  if (!reference.ok) {
+    if (reference.failure?.code === 'tls-untrusted') {
+      return fail('unverified', 'identity-unavailable', 'no trusted answer on loopback to compare with', 'a trusted answer (its certificate does not cover loopback)');
+    }
+    return fail('unverified', 'identity-unavailable', `cannot read ${reference.detail}`, reference.detail);
+  }
+  const identityAnswer = probes.identity?.ok ? probes.identity : null;
+  if (!matchesIdentity(backend.identity, reference.ref, main, identityAnswer, url.host)) {
+    if (PROXY_ERROR_STATUSES.has(main.status)) return fail('unreachable', 'proxy-bad-gateway', `HTTP ${main.status}`);
+    return fail('wrong-backend', 'identity-mismatch', `answers as another server (HTTP ${main.status})`);
+  }
+  const strength = reference.ref.kind === 'fingerprint' ? reference.ref.strength : reference.ref.kind === 'none' ? null : 'strong';
+  let websocket: Verification['websocket'] = 'not-checked';
+  if (probes.websocket) {
+    websocket = probes.websocket.ok && probes.websocket.status === 101 ? 'ok' : 'failed';
+    if (websocket === 'failed') {
+      const why = probes.websocket.ok ? `upgrade answered HTTP ${probes.websocket.status}` : probes.websocket.error;
+      return { ...fail('unreachable', 'websocket-failed', why), websocket };
+    }
+  }
+  return {
+    status: 'verified',
+    reason: null,
+    error: null,
+    hint:
+      strength === 'weak'
+        ? "Identity was checked loosely because the backend's page changes on every request: set a json-field or header identity check for a strict one."
+        : null,
+    identityStrength: strength,
+    websocket,
+  };
+}
+
+function tlsOf(candidate: ProviderCandidate, main: ProbeResult): TlsInfo | null {
+  if (!candidate.url.startsWith('https:')) return null;
+  return main.tls ?? { trusted: false, issuer: null, validTo: null, error: 'no TLS handshake' };
+}
+
+/**
+ * Probes every candidate concurrently (each request with its own deadline) together with the
+ * loopback reference, and turns each into a verified, classified endpoint.
+ */
+export async function verifyCandidates(opts: VerifyOptions, candidates: ProviderCandidate[]): Promise<Endpoint[]> {
+  const now = opts.now ?? (() => new Date());
+  const [reference, ...probes] = await Promise.all([
+    readReference(opts, chooseReferenceHost(opts.listen)),
+    ...candidates.map((c) => probeCandidate(opts, c)),
+  ]);
+  const checkedAt = now().toISOString();
+  return candidates.map((candidate, i) => {
+    const p = probes[i] as CandidateProbes;
+    const verdict = judge(opts, candidate, p, reference);
+    const answered = p.main.ok ? (p.main as ProbeAnswer) : null;
+    const verification: Verification = {
+      checkedAt,
+      latencyMs: answered ? Math.round(answered.latencyMs * 10) / 10 : null,
+      httpStatus: answered?.status ?? null,
+      identity: reference.ok ? reference.ref.kind : 'none',
+      identityStrength: verdict.identityStrength,
+      from: 'this-host',
+      address: p.main.address,
+      websocket: verdict.websocket,
+      reason: verdict.reason,
+      error: verdict.error,
+      hint: verdict.hint,
+    };
+    return createEndpoint({ ...candidate, backend: opts.backend.name, status: verdict.status, verification, tls: tlsOf(candidate, p.main) });
+  });
+}
+
+/** Builds endpoints without probing (`--no-verify`): status "unverified". */
+export function unverifiedEndpoints(backend: Backend, candidates: ProviderCandidate[]): Endpoint[] {
+  return candidates.map((candidate) =>
+    createEndpoint({
+      ...candidate,
+      backend: backend.name,
+      status: 'unverified',
+      verification: UNCHECKED_VERIFICATION,
+      tls: candidate.url.startsWith('https:') ? { trusted: false, issuer: null, validTo: null, error: 'not checked' } : null,
+    }),
+  );
+}

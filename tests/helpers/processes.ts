@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const ENDPOINTS_BIN = `${REPO_ROOT}apps/daemon/dist/endpoints.js`;
+export const BACKEND_FIXTURE = `${REPO_ROOT}tests/fixtures/backend.mjs`;
+const READY_TIMEOUT_MS = 10_000;
+
+/** Argv prefix that runs a command inside a namespace (or directly when ns is null). */
+export function inNamespace(ns: string | null, cmd: string, args: string[]): [string, string[]] {
+  return ns ? ['ip', ['netns', 'exec', ns, cmd, ...args]] : [cmd, args];
+}
+
+export interface RunningBackend {
+  port: number;
+  process: ResultPromise;
+  stop(): Promise<void>;
+}
+
+/** Starts the fixture backend and waits for its "ready <port>" line. */
+export async function startBackend(ns: string | null, args: string[]): Promise<RunningBackend> {
+  const [cmd, argv] = inNamespace(ns, process.execPath, [BACKEND_FIXTURE, ...args]);
+  const child = execa(cmd, argv, { reject: false, forceKillAfterDelay: 2_000 });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`backend ${args.join(' ')} not ready in ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const m = /ready (\d+)/.exec(buffered);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    void child.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`backend exited early (${r.exitCode}): ${String(r.stderr).slice(0, 500)}`));
+    });
+  });
+  return {
+    port,
+    process: child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await child;
+    },
+  };
+}
+
+/** Runs the built `endpoints` CLI, optionally inside a namespace. */
+export async function runEndpoints(ns: string | null, args: string[], env: Record<string, string> = {}) {
+  const [cmd, argv] = inNamespace(ns, process.execPath, [ENDPOINTS_BIN, ...args]);
+  return await execa(cmd, argv, { reject: false, env: { NO_COLOR: '1', ...env }, timeout: 30_000 });
+}
