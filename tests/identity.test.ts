@@ -26,14 +26,23 @@ describe.skipIf(unavailable)('identity checks against real servers', () => {
     const mine = await start(['--host', '127.0.0.1', '--id', 'env-1']);
     await start(['--host', t.hostV4, '--port', String(mine.port), '--id', 'env-2']);
     const list = await listJson(t.host, mine.port, ['--identity', 'json-field:/id#environmentId']);
-    expect(byUrl(list, `http://${t.hostV4}:${mine.port}/`)).toMatchObject({ status: 'wrong-backend', verification: { identity: 'json-field', reason: 'identity-mismatch' } });
-    expect(byUrl(list, `http://127.0.0.1:${mine.port}/`)).toMatchObject({ status: 'verified', verification: { identity: 'json-field', identityStrength: 'strong' } });
+    expect(byUrl(list, `http://${t.hostV4}:${mine.port}/`)).toMatchObject({
+      status: 'wrong-backend',
+      verification: { identity: 'json-field', reason: 'identity-mismatch' },
+    });
+    expect(byUrl(list, `http://127.0.0.1:${mine.port}/`)).toMatchObject({
+      status: 'verified',
+      verification: { identity: 'json-field', identityStrength: 'strong' },
+    });
   });
 
   it('says which field it could not read when the json-field check is misconfigured', async () => {
     const b = await start(['--host', '0.0.0.0', '--id', 'cfg']);
     const list = await listJson(t.host, b.port, ['--identity', 'json-field:/id#missingField']);
-    expect(byUrl(list, `http://${t.hostV4}:${b.port}/`)).toMatchObject({ status: 'unverified', verification: { reason: 'identity-unavailable' } });
+    expect(byUrl(list, `http://${t.hostV4}:${b.port}/`)).toMatchObject({
+      status: 'unverified',
+      verification: { reason: 'identity-unavailable' },
+    });
     expect(byUrl(list, `http://${t.hostV4}:${b.port}/`).verification.hint).toContain('missingField');
   });
 

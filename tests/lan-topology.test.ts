@@ -29,13 +29,35 @@ describe.skipIf(unavailable)('two hosts on a LAN (network namespaces)', () => {
     const b = await start(['--host', '0.0.0.0', '--id', 'wild']);
     const list = await listJson(t.host, b.port);
     const lan = byUrl(list, `http://${t.hostV4}:${b.port}/`);
-    expect(lan).toMatchObject({ type: 'lan', status: 'verified', interface: 'eth0', hasDefaultRoute: true, scope: 'local-network', family: 'ipv4', isDefault: true });
-    expect(lan.verification).toMatchObject({ identity: 'fingerprint', identityStrength: 'strong', from: 'this-host', httpStatus: 200, address: t.hostV4 });
+    expect(lan).toMatchObject({
+      type: 'lan',
+      status: 'verified',
+      interface: 'eth0',
+      hasDefaultRoute: true,
+      scope: 'local-network',
+      family: 'ipv4',
+      isDefault: true,
+    });
+    expect(lan.verification).toMatchObject({
+      identity: 'fingerprint',
+      identityStrength: 'strong',
+      from: 'this-host',
+      httpStatus: 200,
+      address: t.hostV4,
+    });
     expect(lan.browser).toEqual({ mixedContentSafe: false, chromium: 'prompt', firefox: 'blocked', safari: 'blocked' });
-    expect(byUrl(list, `http://127.0.0.1:${b.port}/`)).toMatchObject({ type: 'loopback', status: 'verified', scope: 'this-machine', isDefault: false });
+    expect(byUrl(list, `http://127.0.0.1:${b.port}/`)).toMatchObject({
+      type: 'loopback',
+      status: 'verified',
+      scope: 'this-machine',
+      isDefault: false,
+    });
     expect(list.default).toMatchObject({ type: 'lan', endpointId: lan.id, fallback: false });
     // The advertised URL works from the other host.
-    const [cmd, args] = inNamespace(t.client, process.execPath, ['-e', `fetch(${JSON.stringify(lan.url)}).then(r => console.log(r.status, r.headers.get('x-backend-id')))`]);
+    const [cmd, args] = inNamespace(t.client, process.execPath, [
+      '-e',
+      `fetch(${JSON.stringify(lan.url)}).then(r => console.log(r.status, r.headers.get('x-backend-id')))`,
+    ]);
     expect((await execa(cmd, args)).stdout).toBe('200 wild');
   });
 
@@ -80,7 +102,10 @@ describe.skipIf(unavailable)('two hosts on a LAN (network namespaces)', () => {
     const dropped = `${t.hostV4.split('.').slice(0, 3).join('.')}.9`;
     try {
       await ip('-n', t.host, 'addr', 'add', `${dropped}/24`, 'dev', 'eth0');
-      await nft(t.host, `table inet epdtest {\n  chain input {\n    type filter hook input priority 0;\n    ip daddr ${dropped} tcp dport 1-65535 drop\n  }\n}\n`);
+      await nft(
+        t.host,
+        `table inet epdtest {\n  chain input {\n    type filter hook input priority 0;\n    ip daddr ${dropped} tcp dport 1-65535 drop\n  }\n}\n`,
+      );
       const b = await start(['--host', '0.0.0.0', '--id', 'drop']);
       const timeoutMs = 1_000;
       const started = performance.now();

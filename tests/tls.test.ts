@@ -46,10 +46,19 @@ describe.skipIf(unavailable)('TLS backends, with a CA made at test time', () => 
       ENDPOINTD_CONNECT_TO: `app.test:${b.port}=${t.hostV4}:${b.port}`,
     });
     const custom = byUrl(list, `https://app.test:${b.port}/`);
-    expect(custom).toMatchObject({ type: 'custom', status: 'verified', family: 'dns', scope: 'local-network', verification: { address: t.hostV4 } });
+    expect(custom).toMatchObject({
+      type: 'custom',
+      status: 'verified',
+      family: 'dns',
+      scope: 'local-network',
+      verification: { address: t.hostV4 },
+    });
     expect(custom.browser.mixedContentSafe).toBe(true);
     // The LAN IP itself is not in this certificate: untrusted, whatever the CA.
-    expect(byUrl(list, `https://${t.hostV4}:${b.port}/`)).toMatchObject({ status: 'tls-untrusted', tls: { trusted: false, error: 'certificate is not valid for this name' } });
+    expect(byUrl(list, `https://${t.hostV4}:${b.port}/`)).toMatchObject({
+      status: 'tls-untrusted',
+      tls: { trusted: false, error: 'certificate is not valid for this name' },
+    });
   });
 
   it('reports a self-signed certificate as tls-untrusted, blocked in every browser', async () => {

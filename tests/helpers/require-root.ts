@@ -16,7 +16,11 @@ function hasCommand(cmd: string): boolean {
 export function netnsUnavailableReason(extra: string[] = []): string | null {
   const missing = ['ip', 'openssl', ...extra].filter((c) => !hasCommand(c));
   const reason =
-    process.getuid?.() !== 0 ? 'these tests create network namespaces and must run as root' : missing.length ? `missing commands: ${missing.join(', ')}` : null;
+    process.getuid?.() !== 0
+      ? 'these tests create network namespaces and must run as root'
+      : missing.length
+        ? `missing commands: ${missing.join(', ')}`
+        : null;
   if (reason && process.env.CI) throw new Error(`CI=true but ${reason}: .ci/run must provide it`);
   if (reason) console.warn(`SKIPPED (not CI): ${reason}`);
   return reason;

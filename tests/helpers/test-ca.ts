@@ -26,9 +26,21 @@ export async function createTestCa(): Promise<TestCa> {
   const caCert = join(dir, 'ca.pem');
   const caKey = join(dir, 'ca.key');
   await execa('openssl', [
-    'req', '-x509', ...EC_KEY, '-keyout', caKey, '-out', caCert, '-days', '2',
-    '-subj', '/O=endpointd tests/CN=endpointd test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    ...EC_KEY,
+    '-keyout',
+    caKey,
+    '-out',
+    caCert,
+    '-days',
+    '2',
+    '-subj',
+    '/O=endpointd tests/CN=endpointd test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   return { dir, caCert, caKey };
 }
@@ -41,7 +53,23 @@ export async function issueCert(ca: TestCa, name: string, sans: string[]): Promi
   const ext = join(ca.dir, `${name}.ext`);
   await writeFile(ext, `subjectAltName=${sanList(sans)}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
   await execa('openssl', ['req', ...EC_KEY, '-keyout', key, '-out', csr, '-subj', `/CN=${sans[0] ?? name}`]);
-  await execa('openssl', ['x509', '-req', '-in', csr, '-CA', ca.caCert, '-CAkey', ca.caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext]);
+  await execa('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.caCert,
+    '-CAkey',
+    ca.caKey,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-extfile',
+    ext,
+  ]);
   return { cert, key };
 }
 
@@ -49,6 +77,20 @@ export async function issueCert(ca: TestCa, name: string, sans: string[]): Promi
 export async function selfSignedCert(dir: string, sans: string[]): Promise<IssuedCert> {
   const key = join(dir, 'self.key');
   const cert = join(dir, 'self.pem');
-  await execa('openssl', ['req', '-x509', ...EC_KEY, '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=self-signed', '-addext', `subjectAltName=${sanList(sans)}`]);
+  await execa('openssl', [
+    'req',
+    '-x509',
+    ...EC_KEY,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=self-signed',
+    '-addext',
+    `subjectAltName=${sanList(sans)}`,
+  ]);
   return { cert, key };
 }

@@ -1,8 +1,14 @@
 import { BlockList, isIP } from 'node:net';
 
 // Ranges from RFC 1918/4193/6598/3927/4291 and Tailscale's documentation.
-const LOOPBACK = subnets([['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']]);
-const LINK_LOCAL = subnets([['169.254.0.0', 16, 'ipv4'], ['fe80::', 10, 'ipv6']]);
+const LOOPBACK = subnets([
+  ['127.0.0.0', 8, 'ipv4'],
+  ['::1', 128, 'ipv6'],
+]);
+const LINK_LOCAL = subnets([
+  ['169.254.0.0', 16, 'ipv4'],
+  ['fe80::', 10, 'ipv6'],
+]);
 const PRIVATE = subnets([
   ['10.0.0.0', 8, 'ipv4'],
   ['172.16.0.0', 12, 'ipv4'],

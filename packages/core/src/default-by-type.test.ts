@@ -3,7 +3,12 @@ import { markDefault, resolveDefault, sortEndpoints } from './default-by-type.js
 import { createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
 import type { Endpoint, EndpointStatus, EndpointType } from './schema/endpoint.js';
 
-function ep(type: EndpointType, url: string, status: EndpointStatus, extra: { latencyMs?: number; hasDefaultRoute?: boolean; interface?: string } = {}): Endpoint {
+function ep(
+  type: EndpointType,
+  url: string,
+  status: EndpointStatus,
+  extra: { latencyMs?: number; hasDefaultRoute?: boolean; interface?: string } = {},
+): Endpoint {
   return createEndpoint({
     backend: 'app',
     provider: 'test',
@@ -37,7 +42,12 @@ describe('resolveDefault', () => {
     expect(d.reason).toMatch(/No verified tailscale-serve endpoint/);
   });
   it('with nothing saved takes the first verified type of the automatic order', () => {
-    expect(resolveDefault([loop, tsIp, tsServe], null)).toMatchObject({ type: 'tailscale-serve', endpointId: tsServe.id, requestedType: null, fallback: false });
+    expect(resolveDefault([loop, tsIp, tsServe], null)).toMatchObject({
+      type: 'tailscale-serve',
+      endpointId: tsServe.id,
+      requestedType: null,
+      fallback: false,
+    });
   });
   it('never chooses loopback automatically, not even as a fallback', () => {
     expect(resolveDefault([loop], null)).toMatchObject({ type: null, endpointId: null });

@@ -42,9 +42,7 @@ export function compareWithinType(a: Endpoint, b: Endpoint): number {
 
 /** Sorts endpoints by type (contract order), then by preference within the type. */
 export function sortEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
-  return [...endpoints].sort(
-    (a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || compareWithinType(a, b),
-  );
+  return [...endpoints].sort((a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || compareWithinType(a, b));
 }
 
 function bestVerified(endpoints: readonly Endpoint[], type: EndpointType): Endpoint | undefined {
@@ -64,7 +62,13 @@ export function resolveDefault(endpoints: readonly Endpoint[], savedType: Endpoi
   if (savedType !== null) {
     const saved = bestVerified(endpoints, savedType);
     if (saved) {
-      return { type: savedType, endpointId: saved.id, requestedType: savedType, fallback: false, reason: `The saved default type ${savedType} has a verified endpoint.` };
+      return {
+        type: savedType,
+        endpointId: saved.id,
+        requestedType: savedType,
+        fallback: false,
+        reason: `The saved default type ${savedType} has a verified endpoint.`,
+      };
     }
     const other = firstAutomatic(endpoints.filter((e) => e.type !== savedType));
     return {

@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { classifyBrowser, scopeFor } from './classify-browser.js';
-import type {
-  Endpoint,
-  EndpointStatus,
-  EndpointType,
-  Scope,
-  TlsInfo,
-  Verification,
-} from './schema/endpoint.js';
+import type { Endpoint, EndpointStatus, EndpointType, Scope, TlsInfo, Verification } from './schema/endpoint.js';
 
 /** What a provider proposes: everything about an endpoint that does not need a probe. */
 export interface CandidateInput {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { type PeerCertificate, type TLSSocket, checkServerIdentity } from 'node:tls';
+import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { type ConnectToMap, resolveConnectTarget } from './connect-to.js';
 import type { TlsInfo } from './schema/endpoint.js';
 
@@ -99,7 +99,7 @@ function classifyError(err: ErrnoLike): { code: ProbeFailureCode; error: string 
 }
 
 function describeCertificate(cert: PeerCertificate | undefined): Pick<TlsInfo, 'issuer' | 'validTo'> {
-  if (!cert || !cert.valid_to) return { issuer: null, validTo: null };
+  if (!cert?.valid_to) return { issuer: null, validTo: null };
   const issuer = cert.issuer?.O ?? cert.issuer?.CN ?? null;
   const validTo = new Date(cert.valid_to);
   return {
@@ -108,9 +108,7 @@ function describeCertificate(cert: PeerCertificate | undefined): Pick<TlsInfo, '
   };
 }
 
-type Exchange =
-  | { kind: 'response'; res: IncomingMessage }
-  | { kind: 'upgrade'; res: IncomingMessage; accept: boolean };
+type Exchange = { kind: 'response'; res: IncomingMessage } | { kind: 'upgrade'; res: IncomingMessage; accept: boolean };
 
 /**
  * Sends one request with a hard deadline, honouring ENDPOINTD_CONNECT_TO: the socket goes to the
@@ -159,10 +157,7 @@ async function exchange(
       options.checkServerIdentity = (_host, cert) => checkServerIdentity(hostname, cert);
     }
     const request = (isHttps ? https : http).request(options);
-    const timer = setTimeout(
-      () => fail({ code: 'ENDPOINTD_PROBE_TIMEOUT' }),
-      req.timeoutMs,
-    );
+    const timer = setTimeout(() => fail({ code: 'ENDPOINTD_PROBE_TIMEOUT' }), req.timeoutMs);
     const onAbort = (): void => fail({ code: 'ABORT_ERR' });
     if (req.signal?.aborted) onAbort();
     req.signal?.addEventListener('abort', onAbort, { once: true });
@@ -220,7 +215,9 @@ export async function probeHttp(req: ProbeRequest): Promise<ProbeResult> {
 /** Attempts a WebSocket upgrade and checks the server's accept key. Never throws. */
 export async function probeWebSocket(req: ProbeRequest): Promise<ProbeResult> {
   const key = randomBytes(16).toString('base64');
-  const expected = createHash('sha1').update(key + WEBSOCKET_GUID).digest('base64');
+  const expected = createHash('sha1')
+    .update(key + WEBSOCKET_GUID)
+    .digest('base64');
   return await exchange(
     req,
     {

@@ -12,7 +12,11 @@ export function parseIdentitySpec(spec: string): ReturnType<typeof IdentityCheck
   }
   if (kind === 'json-field') {
     const hash = rest.lastIndexOf('#');
-    return IdentityCheck.safeParse({ kind, path: hash === -1 ? rest : rest.slice(0, hash), field: hash === -1 ? '' : rest.slice(hash + 1) });
+    return IdentityCheck.safeParse({
+      kind,
+      path: hash === -1 ? rest : rest.slice(0, hash),
+      field: hash === -1 ? '' : rest.slice(hash + 1),
+    });
   }
   return IdentityCheck.safeParse({ kind });
 }

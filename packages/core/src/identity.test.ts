@@ -3,8 +3,18 @@ import type { ProbeAnswer } from './http-probe.js';
 import { fingerprintAnswer, fingerprintReference, matchesFingerprint, readJsonField } from './identity.js';
 import { parseIdentitySpec } from './identity-spec.js';
 
-const answer = (body: string, headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8' }, status = 200): ProbeAnswer => ({
-  ok: true, status, headers, body: Buffer.from(body), latencyMs: 1, address: '127.0.0.1', tls: null,
+const answer = (
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8' },
+  status = 200,
+): ProbeAnswer => ({
+  ok: true,
+  status,
+  headers,
+  body: Buffer.from(body),
+  latencyMs: 1,
+  address: '127.0.0.1',
+  tls: null,
 });
 
 describe('fingerprints', () => {
@@ -40,7 +50,11 @@ describe('readJsonField', () => {
 
 describe('parseIdentitySpec', () => {
   it('parses every CLI form', () => {
-    expect(parseIdentitySpec('json-field:/.well-known/t3/environment#environmentId').data).toEqual({ kind: 'json-field', path: '/.well-known/t3/environment', field: 'environmentId' });
+    expect(parseIdentitySpec('json-field:/.well-known/t3/environment#environmentId').data).toEqual({
+      kind: 'json-field',
+      path: '/.well-known/t3/environment',
+      field: 'environmentId',
+    });
     expect(parseIdentitySpec('header:X-Backend-Id=abc').data).toEqual({ kind: 'header', name: 'X-Backend-Id', value: 'abc' });
     expect(parseIdentitySpec('header:X-Backend-Id').data).toEqual({ kind: 'header', name: 'X-Backend-Id' });
     expect(parseIdentitySpec('fingerprint').data).toEqual({ kind: 'fingerprint' });

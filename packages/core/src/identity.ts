@@ -57,8 +57,7 @@ export function readJsonField(body: Buffer, field: string): string | null {
 
 /** Two fingerprints of the same backend: exact when its page is stable, else the stable parts only. */
 export function matchesFingerprint(ref: Fingerprint, strength: 'strong' | 'weak', got: Fingerprint): boolean {
-  const loose =
-    ref.status === got.status && ref.contentType === got.contentType && ref.title === got.title && ref.server === got.server;
+  const loose = ref.status === got.status && ref.contentType === got.contentType && ref.title === got.title && ref.server === got.server;
   return strength === 'strong' ? loose && ref.bodyHash === got.bodyHash : loose;
 }
 

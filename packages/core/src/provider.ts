@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CandidateInput } from './endpoint.js';
 import type { ExcludedAddress, ListenState } from './schema/api.js';
 import type { Backend } from './schema/backend.js';

@@ -5,12 +5,10 @@ import type { Reason } from './schema/reason.js';
  * test checks that this table, the zod enum and the README's list agree.
  */
 export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
-  'backend-not-listening':
-    'Nothing is listening on port {port} on this machine: start the backend, or check its port.',
+  'backend-not-listening': 'Nothing is listening on port {port} on this machine: start the backend, or check its port.',
   'bound-to-loopback':
     'The backend listens on {bound} only, so other devices cannot reach it: restart it bound to 0.0.0.0 (all interfaces), e.g. HOST=0.0.0.0.',
-  'bound-to-other-address':
-    'The backend listens on {bound} only, not on {address}: bind it to 0.0.0.0 (all interfaces) or to {address}.',
+  'bound-to-other-address': 'The backend listens on {bound} only, not on {address}: bind it to 0.0.0.0 (all interfaces) or to {address}.',
   'bound-to-ipv4-only':
     'The backend listens on IPv4 only ({bound}), so it cannot be reached at {address}: bind it to :: to serve IPv4 and IPv6 alike.',
   'connection-refused':
@@ -19,8 +17,7 @@ export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
     'No answer from {address} within {timeoutMs} ms: a firewall is probably dropping the traffic; allow TCP port {port} on that interface.',
   'connection-reset':
     '{address} closed the connection without an HTTP answer: the port may speak another protocol (http vs https), or a filter resets it.',
-  'no-route':
-    'This machine has no route to {address}: the interface may be down or the address gone; refresh the list.',
+  'no-route': 'This machine has no route to {address}: the interface may be down or the address gone; refresh the list.',
   'dns-failed': '{host} does not resolve from this machine: check the name and its DNS records.',
   'identity-mismatch':
     'Another server answers at {address}, not this backend: stop the other program there or move the backend to a free port.',
@@ -34,13 +31,10 @@ export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
     'HTTP works at {url} but the WebSocket upgrade failed: anything in between must forward the Upgrade and Connection headers.',
   'provider-timed-out':
     'The {provider} provider did not answer within {timeoutMs} ms; its endpoints are missing from this list. Try again, or run `endpoints doctor`.',
-  'provider-failed':
-    'The {provider} provider failed ({detail}); its endpoints are missing from this list. Run `endpoints doctor`.',
+  'provider-failed': 'The {provider} provider failed ({detail}); its endpoints are missing from this list. Run `endpoints doctor`.',
 });
 
 /** Fills a reason's hint template; unknown placeholders are left visible rather than invented. */
 export function formatHint(reason: Reason, vars: Readonly<Record<string, string | number>>): string {
-  return REASON_HINTS[reason].replace(/\{(\w+)\}/g, (whole, key: string) =>
-    key in vars ? String(vars[key]) : whole,
-  );
+  return REASON_HINTS[reason].replace(/\{(\w+)\}/g, (whole, key: string) => (key in vars ? String(vars[key]) : whole));
 }

@@ -36,7 +36,11 @@ const offType: Provider = {
 
 describe('registry', () => {
   it('reports a hanging and a throwing provider without delaying or breaking the others', async () => {
-    const registry = createRegistry({ providers: [loopback, hanging, throwing], providerTimeoutMs: 300, readListen: async () => ({ listening: true, addresses: ['127.0.0.1'] }) });
+    const registry = createRegistry({
+      providers: [loopback, hanging, throwing],
+      providerTimeoutMs: 300,
+      readListen: async () => ({ listening: true, addresses: ['127.0.0.1'] }),
+    });
     const started = performance.now();
     const list = await registry.discover({ name: 'app', port });
     expect(performance.now() - started).toBeLessThan(2_000);

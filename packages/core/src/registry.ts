@@ -54,7 +54,12 @@ interface ProviderOutcome {
 
 const PROVIDER_TIMEOUT = Symbol('provider-timeout');
 
-async function runProvider(provider: Provider, ctx: Omit<DiscoverContext, 'signal'>, timeoutMs: number, outer?: AbortSignal): Promise<ProviderOutcome> {
+async function runProvider(
+  provider: Provider,
+  ctx: Omit<DiscoverContext, 'signal'>,
+  timeoutMs: number,
+  outer?: AbortSignal,
+): Promise<ProviderOutcome> {
   const started = performance.now();
   const controller = new AbortController();
   const onOuterAbort = (): void => controller.abort(outer?.reason);
@@ -76,16 +81,22 @@ async function runProvider(provider: Provider, ctx: Omit<DiscoverContext, 'signa
     const result = await Promise.race([provider.discover({ ...ctx, signal: controller.signal }), timeout]);
     if (result === PROVIDER_TIMEOUT) {
       controller.abort(new Error('provider timed out'));
-      return { report: report(false, 0, 'provider-timed-out', formatHint('provider-timed-out', { provider: provider.id, timeoutMs })), candidates: [], excluded: [] };
+      return {
+        report: report(false, 0, 'provider-timed-out', formatHint('provider-timed-out', { provider: provider.id, timeoutMs })),
+        candidates: [],
+        excluded: [],
+      };
     }
-    const candidates = result.candidates
-      .filter((c) => provider.types.includes(c.type))
-      .map((c) => ({ ...c, provider: provider.id }));
+    const candidates = result.candidates.filter((c) => provider.types.includes(c.type)).map((c) => ({ ...c, provider: provider.id }));
     const excluded = (result.excluded ?? []).map((e) => ({ ...e, provider: provider.id }));
     return { report: report(true, candidates.length, null, null), candidates, excluded };
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
-    return { report: report(false, 0, 'provider-failed', formatHint('provider-failed', { provider: provider.id, detail })), candidates: [], excluded: [] };
+    return {
+      report: report(false, 0, 'provider-failed', formatHint('provider-failed', { provider: provider.id, detail })),
+      candidates: [],
+      excluded: [],
+    };
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
@@ -128,21 +139,27 @@ export function createRegistry(options: RegistryOptions): Registry {
     const referenceHost = chooseReferenceHost(listen);
     const scheme = (referenceHost ? await detectBackendScheme(referenceHost, backend.port) : null) ?? 'http';
     const ctx = { backend, scheme, listen } as const;
-    const outcomes = await Promise.all(
-      options.providers.map((p) => runProvider(p, ctx, config.providerTimeoutMs, opts.signal)),
-    );
+    const outcomes = await Promise.all(options.providers.map((p) => runProvider(p, ctx, config.providerTimeoutMs, opts.signal)));
     for (const o of outcomes) emitter.emit('provider', o.report);
     const candidates = dedupe([...outcomes.flatMap((o) => o.candidates), ...customCandidates(backend)]);
     const endpoints =
       opts.verify === false
         ? unverifiedEndpoints(backend, candidates)
         : await verifyCandidates(
-            { backend, scheme, listen, probeTimeoutMs: config.probeTimeoutMs, connectTo: config.connectTo, ...(opts.signal ? { signal: opts.signal } : {}) },
+            {
+              backend,
+              scheme,
+              listen,
+              probeTimeoutMs: config.probeTimeoutMs,
+              connectTo: config.connectTo,
+              ...(opts.signal ? { signal: opts.signal } : {}),
+            },
             candidates,
           );
     const sorted = sortEndpoints(endpoints);
     const resolution = resolveDefault(sorted, opts.savedDefaultType ?? null);
-    const notListening = listen !== null ? !listen.listening : sorted.length > 0 && sorted.every((e) => e.verification.reason === 'connection-refused');
+    const notListening =
+      listen !== null ? !listen.listening : sorted.length > 0 && sorted.every((e) => e.verification.reason === 'connection-refused');
     return {
       backend: backend.name,
       port: backend.port,
@@ -151,9 +168,7 @@ export function createRegistry(options: RegistryOptions): Registry {
       providers: outcomes.map((o) => o.report),
       excluded: outcomes.flatMap((o) => o.excluded),
       listen,
-      notice: notListening
-        ? { reason: 'backend-not-listening', hint: formatHint('backend-not-listening', { port: backend.port }) }
-        : null,
+      notice: notListening ? { reason: 'backend-not-listening', hint: formatHint('backend-not-listening', { port: backend.port }) } : null,
       generatedAt: new Date().toISOString(),
     };
   }

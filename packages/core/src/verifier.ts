@@ -3,13 +3,7 @@ import { classifyAddress, formatUrlHost, normalizeAddress } from './address.js';
 import type { ConnectToMap } from './connect-to.js';
 import { type CandidateInput, createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
 import { type ProbeAnswer, type ProbeFailure, type ProbeResult, probeHttp, probeWebSocket } from './http-probe.js';
-import {
-  fingerprintAnswer,
-  fingerprintReference,
-  type IdentityReference,
-  matchesIdentity,
-  readJsonField,
-} from './identity.js';
+import { fingerprintAnswer, fingerprintReference, type IdentityReference, matchesIdentity, readJsonField } from './identity.js';
 import { formatHint } from './reasons.js';
 import type { ListenState } from './schema/api.js';
 import type { Backend } from './schema/backend.js';
@@ -177,7 +171,12 @@ function judge(opts: VerifyOptions, candidate: ProviderCandidate, probes: Candid
   }
   if (!reference.ok) {
     if (reference.failure?.code === 'tls-untrusted') {
-      return fail('unverified', 'identity-unavailable', 'no trusted answer on loopback to compare with', 'a trusted answer (its certificate does not cover loopback)');
+      return fail(
+        'unverified',
+        'identity-unavailable',
+        'no trusted answer on loopback to compare with',
+        'a trusted answer (its certificate does not cover loopback)',
+      );
     }
     return fail('unverified', 'identity-unavailable', `cannot read ${reference.detail}`, reference.detail);
   }
@@ -241,7 +240,13 @@ export async function verifyCandidates(opts: VerifyOptions, candidates: Provider
       error: verdict.error,
       hint: verdict.hint,
     };
-    return createEndpoint({ ...candidate, backend: opts.backend.name, status: verdict.status, verification, tls: tlsOf(candidate, p.main) });
+    return createEndpoint({
+      ...candidate,
+      backend: opts.backend.name,
+      status: verdict.status,
+      verification,
+      tls: tlsOf(candidate, p.main),
+    });
   });
 }
 

@@ -1,3 +1,3 @@
-export { createLanProvider, LanProviderOptions, type LanProviderDeps } from './provider.js';
-export { classifyInterface, readInterfaceFacts, type InterfaceExclusion, type InterfaceFacts } from './interface-kind.js';
-export { parseIpv4Routes, parseIpv6Routes, readDefaultRoutes, type DefaultRoutes } from './default-route.js';
+export { type DefaultRoutes, parseIpv4Routes, parseIpv6Routes, readDefaultRoutes } from './default-route.js';
+export { classifyInterface, type InterfaceExclusion, type InterfaceFacts, readInterfaceFacts } from './interface-kind.js';
+export { createLanProvider, type LanProviderDeps, LanProviderOptions } from './provider.js';

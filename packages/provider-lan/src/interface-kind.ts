@@ -20,7 +20,11 @@ export interface InterfaceFacts {
 // that is the machine's LAN.
 const NAME_RULES: ReadonlyArray<readonly [RegExp, InterfaceExclusion, string]> = [
   [/^tailscale\d*$/, 'tailscale', 'Tailscale interface name'],
-  [/^docker\d+$|^br-[0-9a-f]{12}$|^podman\d*$|^cni\d*$|^flannel|^cali|^cilium|^kube-|^weave|^lxcbr\d*$|^lxdbr\d*$|^incusbr\d*$/, 'container-bridge', 'container network device name'],
+  [
+    /^docker\d+$|^br-[0-9a-f]{12}$|^podman\d*$|^cni\d*$|^flannel|^cali|^cilium|^kube-|^weave|^lxcbr\d*$|^lxdbr\d*$|^incusbr\d*$/,
+    'container-bridge',
+    'container network device name',
+  ],
   [/^veth|^vnet\d/, 'container-veth', 'virtual Ethernet pair name'],
   [/^virbr\d|^vboxnet\d|^vmnet\d|^vmenet\d|^bridge\d+$/, 'virtual-machine', 'hypervisor network name'],
   [/^wg\d|^tun\d|^tap\d|^ppp\d|^ipsec|^utun\d|^zt[0-9a-z]{6,}$|^nordlynx|^proton|^mullvad/, 'vpn-tunnel', 'VPN or tunnel device name'],

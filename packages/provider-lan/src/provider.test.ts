@@ -22,11 +22,14 @@ function ctx(listen: DiscoverContext['listen']): DiscoverContext {
   return { backend: Backend.parse({ name: 'app', port: 3000 }), scheme: 'http', listen, signal: new AbortController().signal };
 }
 
-const provider = createLanProvider({}, {
-  networkInterfaces: () => interfaces,
-  interfaceFacts: () => ({ sysfsKind: 'other' }),
-  defaultRoutes: async () => ({ ipv4: 'eth0', ipv6: 'eth0' }),
-});
+const provider = createLanProvider(
+  {},
+  {
+    networkInterfaces: () => interfaces,
+    interfaceFacts: () => ({ sysfsKind: 'other' }),
+    defaultRoutes: async () => ({ ipv4: 'eth0', ipv6: 'eth0' }),
+  },
+);
 
 describe('LAN provider', () => {
   it('proposes loopback and LAN addresses only, each with its interface', async () => {

@@ -1,15 +1,15 @@
 import os from 'node:os';
 import {
   type CandidateInput,
+  classifyAddress,
   type DiscoverContext,
   type DiscoverResult,
   type ExcludedAddress,
-  classifyAddress,
   formatUrlHost,
   normalizeAddress,
   type Provider,
 } from '@endpointd/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DefaultRoutes, readDefaultRoutes } from './default-route.js';
 import { classifyInterface, type InterfaceFacts, readInterfaceFacts } from './interface-kind.js';
 
@@ -33,9 +33,15 @@ type Excluded = Omit<ExcludedAddress, 'provider'>;
 
 function addressExclusion(address: string, iface: string, ifaceVerdict: ReturnType<typeof classifyInterface>): Excluded | null {
   const cls = classifyAddress(address);
-  if (cls === 'loopback') return { interface: iface, address, kind: 'loopback', why: 'loopback address: proposed as type loopback, never as lan' };
+  if (cls === 'loopback')
+    return { interface: iface, address, kind: 'loopback', why: 'loopback address: proposed as type loopback, never as lan' };
   if (cls === 'link-local') {
-    return { interface: iface, address, kind: 'link-local', why: 'link-local address (169.254/16, fe80::/10): browsers cannot use it in a URL' };
+    return {
+      interface: iface,
+      address,
+      kind: 'link-local',
+      why: 'link-local address (169.254/16, fe80::/10): browsers cannot use it in a URL',
+    };
   }
   if (cls === 'tailscale') return { interface: iface, address, kind: 'tailscale', why: 'Tailscale IPv6 range fd7a:115c:a1e0::/48' };
   if (ifaceVerdict.exclusion === 'tailscale' || (cls === 'cgnat' && ifaceVerdict.exclusion === 'vpn-tunnel')) {
@@ -56,7 +62,9 @@ export function createLanProvider(options: LanProviderOptions = {}, deps: LanPro
     const { backend, scheme, listen } = ctx;
     const port = backend.port;
     const url = (host: string): string => `${scheme}://${formatUrlHost(host)}:${port}/`;
-    const candidates: CandidateInput[] = [{ type: 'loopback', url: url('127.0.0.1'), label: 'This machine (IPv4 loopback)', interface: 'lo' }];
+    const candidates: CandidateInput[] = [
+      { type: 'loopback', url: url('127.0.0.1'), label: 'This machine (IPv4 loopback)', interface: 'lo' },
+    ];
     const bound = listen?.addresses.map(normalizeAddress) ?? null;
     const v6Loopback = bound ? bound.includes('::1') || bound.includes('::') : config.includeIpv6Loopback;
     if (v6Loopback) candidates.push({ type: 'loopback', url: url('::1'), label: 'This machine (IPv6 loopback)', interface: 'lo' });

@@ -44,15 +44,34 @@ export function formatEndpointTable(list: EndpointList, { all, palette: p }: Tab
   lines.push(`${p.bold(`Backend "${list.backend}"`)} on port ${list.port}`);
   if (list.notice) lines.push('', p.yellow(`! ${list.notice.hint}`));
   const header = ['', 'TYPE', 'URL', 'STATUS', 'LATENCY', 'HTTPS APP (chromium/firefox/safari)'];
-  const rows = list.endpoints.map((e) => [e.isDefault ? p.cyan('*') : ' ', e.type, e.url, statusText(e.status, p), latency(e), httpsApp(e)]);
+  const rows = list.endpoints.map((e) => [
+    e.isDefault ? p.cyan('*') : ' ',
+    e.type,
+    e.url,
+    statusText(e.status, p),
+    latency(e),
+    httpsApp(e),
+  ]);
   const widths = header.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));
   lines.push('');
   if (list.endpoints.length === 0) {
     lines.push('No endpoint candidates were found.');
   } else {
-    lines.push(p.dim(header.map((h, i) => pad(h, widths[i] ?? 0)).join('  ').trimEnd()));
+    lines.push(
+      p.dim(
+        header
+          .map((h, i) => pad(h, widths[i] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      ),
+    );
     list.endpoints.forEach((e, i) => {
-      lines.push((rows[i] ?? []).map((cell, j) => pad(cell, widths[j] ?? 0)).join('  ').trimEnd());
+      lines.push(
+        (rows[i] ?? [])
+          .map((cell, j) => pad(cell, widths[j] ?? 0))
+          .join('  ')
+          .trimEnd(),
+      );
       if (e.verification.hint && !(list.notice && e.verification.reason === list.notice.reason)) {
         lines.push(`   ${p.dim('↳')} ${e.verification.hint}`);
       }
@@ -71,7 +90,9 @@ export function formatEndpointTable(list: EndpointList, { all, palette: p }: Tab
     for (const x of list.excluded) lines.push(`  ${pad(x.interface, 12)} ${pad(x.address, 28)} ${x.kind}: ${x.why}`);
     lines.push('', p.bold('Providers:'));
     for (const r of list.providers) {
-      lines.push(`  ${pad(r.id, 12)} ${r.available ? 'ok' : `unavailable (${r.reason})`}, ${r.candidates} candidate(s) in ${r.durationMs} ms`);
+      lines.push(
+        `  ${pad(r.id, 12)} ${r.available ? 'ok' : `unavailable (${r.reason})`}, ${r.candidates} candidate(s) in ${r.durationMs} ms`,
+      );
     }
   } else if (list.excluded.length > 0) {
     lines.push(p.dim(`(${list.excluded.length} address(es) not listed: see --all)`));

@@ -1,5 +1,13 @@
-import { type BackendInput, Backend, createRegistry, CustomUrl, type EndpointList, parseConnectTo, parseIdentitySpec } from '@endpointd/core';
-import { z } from 'zod';
+import {
+  Backend,
+  type BackendInput,
+  CustomUrl,
+  createRegistry,
+  type EndpointList,
+  parseConnectTo,
+  parseIdentitySpec,
+} from '@endpointd/core';
+import type { z } from 'zod';
 import { createBuiltinProviders } from '../builtin-providers.js';
 import { createPalette } from './colors.js';
 import { formatEndpointTable } from './format-endpoint-table.js';
@@ -78,6 +86,10 @@ export async function runList(args: string[], out: NodeJS.WriteStream): Promise<
   }
   const registry = createRegistry({ providers: createBuiltinProviders(), connectTo, ...(timeoutMs ? { probeTimeoutMs: timeoutMs } : {}) });
   const list: EndpointList = await registry.discover(backend.data, { verify: !values['no-verify'] });
-  out.write(values.json ? `${JSON.stringify(list, null, 2)}\n` : formatEndpointTable(list, { all: values.all === true, palette: createPalette(out) }));
+  out.write(
+    values.json
+      ? `${JSON.stringify(list, null, 2)}\n`
+      : formatEndpointTable(list, { all: values.all === true, palette: createPalette(out) }),
+  );
   return EXIT_OK;
 }

@@ -1,6 +1,6 @@
-import { z } from 'zod';
-import { Reason } from './reason.js';
+import * as z from 'zod';
 import { Endpoint, EndpointType } from './endpoint.js';
+import { Reason } from './reason.js';
 
 /** Which endpoint is the backend's default, and how it was chosen. */
 export const DefaultResolution = z.object({

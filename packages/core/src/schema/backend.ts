@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Scope } from './endpoint.js';
 
 /** How the verifier tells this backend's answer from any other server's. */
@@ -33,10 +33,7 @@ export type CustomUrl = z.infer<typeof CustomUrl>;
 
 export const BackendName = z
   .string()
-  .regex(
-    /^[a-z0-9][a-z0-9._-]{0,62}$/i,
-    'use 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit',
-  );
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'use 1-63 letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 /** A service on this machine that people want to reach from other devices. */
 export const Backend = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Reason } from './reason.js';
 
 // Literal sets are copied verbatim from CONTRACT.md: renaming one breaks every client.
@@ -24,14 +24,7 @@ export const Scope = z.enum(['this-machine', 'local-network', 'tailnet', 'public
 export type Scope = z.infer<typeof Scope>;
 
 /** The outcome of verifying one endpoint. */
-export const EndpointStatus = z.enum([
-  'verified',
-  'unreachable',
-  'wrong-backend',
-  'tls-untrusted',
-  'unverified',
-  'checking',
-]);
+export const EndpointStatus = z.enum(['verified', 'unreachable', 'wrong-backend', 'tls-untrusted', 'unverified', 'checking']);
 export type EndpointStatus = z.infer<typeof EndpointStatus>;
 
 export const AddressFamily = z.enum(['ipv4', 'ipv6', 'dns']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Why a candidate failed verification or a provider could not answer. Kebab-case, naming the
