@@ -35,10 +35,12 @@ if (mode === 'concurrency') {
     }
     slowest.push(max);
   }
-  console.log(JSON.stringify({ candidates: urls.length, totalMs: median(totals), slowestProbeMs: median(slowest) }));
+  process.stdout.write(`${JSON.stringify({ candidates: urls.length, totalMs: median(totals), slowestProbeMs: median(slowest) })}\n`);
 } else {
   const { ms, list } = await timedDiscover();
   const others = list.endpoints.filter((e) => e.status === 'verified').map((e) => e.verification.latencyMs ?? 0);
   const dead = list.endpoints.filter((e) => e.verification.reason === 'timed-out').length;
-  console.log(JSON.stringify({ totalMs: ms, othersMaxLatencyMs: Math.max(...others), verified: others.length, timedOut: dead }));
+  process.stdout.write(
+    `${JSON.stringify({ totalMs: ms, othersMaxLatencyMs: Math.max(...others), verified: others.length, timedOut: dead })}\n`,
+  );
 }

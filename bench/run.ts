@@ -131,9 +131,12 @@ function printTable(rows: Row[]): void {
   const cols = ['benchmark', 'measured', 'baseline', 'ratio', 'target'] as const;
   const widths = cols.map((k) => Math.max(...[header, ...rows].map((r) => r[k].length)));
   const line = (r: Row, mark: string) => `${cols.map((k, i) => r[k].padEnd(widths[i] ?? 0)).join(' | ')} | ${mark}`;
-  console.log(line(header, 'ok'));
-  console.log(`${widths.map((w) => '-'.repeat(w)).join('-|-')}-|---`);
-  for (const r of rows) console.log(line(r, r.ok ? 'yes' : 'NO'));
+  const out = [
+    line(header, 'ok'),
+    `${widths.map((w) => '-'.repeat(w)).join('-|-')}-|---`,
+    ...rows.map((r) => line(r, r.ok ? 'yes' : 'NO')),
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
 }
 
 await main();
