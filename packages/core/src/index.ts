@@ -13,6 +13,8 @@ export * from './reasons.js';
 export * from './registry.js';
 export * from './schema/api.js';
 export * from './schema/backend.js';
+export * from './schema/daemon.js';
 export * from './schema/endpoint.js';
+export * from './schema/exposure.js';
 export * from './schema/reason.js';
 export { chooseReferenceHost, type ProviderCandidate, unverifiedEndpoints, verifyCandidates } from './verifier.js';

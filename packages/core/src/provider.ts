@@ -3,6 +3,7 @@ import type { CandidateInput } from './endpoint.js';
 import type { ExcludedAddress, ListenState } from './schema/api.js';
 import type { Backend } from './schema/backend.js';
 import { EndpointType } from './schema/endpoint.js';
+import { type ExposureOptions, ExposureType, type ExposureUpdate } from './schema/exposure.js';
 
 /** What a provider is told when asked for candidates of one backend. */
 export interface DiscoverContext {
@@ -21,7 +22,27 @@ export interface DiscoverResult {
   excluded?: Omit<ExcludedAddress, 'provider'>[];
 }
 
-/** A plugin that proposes candidate endpoints of one or more types. */
+/** What a provider is given to set up, supervise and report one exposure. */
+export interface ExposeContext {
+  backend: Backend;
+  type: ExposureType;
+  /** As the user gave them: the provider validates them with its own schema. */
+  options: ExposureOptions;
+  /** Aborted when the user disables the exposure or the daemon stops. */
+  signal: AbortSignal;
+  /** Reports a state change; the daemon verifies the URL before it calls the exposure active. */
+  update(update: ExposureUpdate): void;
+}
+
+/** What the provider knows about itself (tool version, whether it can work here). */
+export interface ProviderHealth {
+  available: boolean;
+  version: string | null;
+  reason: string | null;
+  hint: string | null;
+}
+
+/** A plugin that proposes candidate endpoints of one or more types, and may set up exposures. */
 export interface Provider {
   /** Short stable id, e.g. "lan". */
   id: string;
@@ -29,6 +50,19 @@ export interface Provider {
   types: readonly EndpointType[];
   /** Proposes candidates; must honour ctx.signal. Expected failures should resolve, not throw. */
   discover(ctx: DiscoverContext): Promise<DiscoverResult>;
+  /** Tool presence and version, for /v1/providers and `doctor`; absent means always available. */
+  health?(signal: AbortSignal): Promise<ProviderHealth>;
+  /** Exposure types this provider can set up; absent means none. */
+  exposureTypes?: readonly ExposureType[];
+  /** Options schema per exposure type: the daemon answers 400 with zod's reason before expose() runs. */
+  exposureOptions?: Partial<Record<ExposureType, z.ZodType>>;
+  /**
+   * Sets up an exposure and supervises it until ctx.signal aborts, reporting through ctx.update.
+   * Resolves once the exposure is torn down.
+   */
+  expose?(ctx: ExposeContext): Promise<void>;
+  /** Subscribes to changes the provider notices itself (e.g. a tunnel URL changed). */
+  watch?(onChange: () => void): () => void;
 }
 
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
@@ -38,4 +72,14 @@ export const ProviderShape = z.object({
   id: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'provider id must be kebab-case'),
   types: z.array(EndpointType).min(1),
   discover: z.custom<Provider['discover']>(isFunction, 'discover must be a function'),
+  health: z.custom<NonNullable<Provider['health']>>(isFunction, 'health must be a function').optional(),
+  exposureTypes: z.array(ExposureType).optional(),
+  exposureOptions: z
+    .record(
+      z.string(),
+      z.custom<z.ZodType>((v) => v instanceof z.ZodType, 'must be a zod schema'),
+    )
+    .optional(),
+  expose: z.custom<NonNullable<Provider['expose']>>(isFunction, 'expose must be a function').optional(),
+  watch: z.custom<NonNullable<Provider['watch']>>(isFunction, 'watch must be a function').optional(),
 });

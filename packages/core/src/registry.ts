@@ -8,7 +8,7 @@ import type { DiscoverContext, Provider } from './provider.js';
 import { formatHint } from './reasons.js';
 import type { EndpointList, ExcludedAddress, ListenState, ProviderReport } from './schema/api.js';
 import { Backend, type BackendInput } from './schema/backend.js';
-import type { EndpointType } from './schema/endpoint.js';
+import type { Endpoint, EndpointType } from './schema/endpoint.js';
 import { chooseReferenceHost, type ProviderCandidate, unverifiedEndpoints, verifyCandidates } from './verifier.js';
 
 /** Time one provider gets to propose candidates before it is reported as timed out. */
@@ -44,6 +44,8 @@ export interface RegistryEvents {
 export interface Registry extends EventEmitter<RegistryEvents> {
   readonly providers: readonly Provider[];
   discover(backend: BackendInput, options?: DiscoverOptions): Promise<EndpointList>;
+  /** Verifies given candidates (e.g. the URL of a new exposure) exactly as discovery would. */
+  verify(backend: BackendInput, candidates: ProviderCandidate[], signal?: AbortSignal): Promise<Endpoint[]>;
 }
 
 interface ProviderOutcome {
@@ -133,11 +135,25 @@ export function createRegistry(options: RegistryOptions): Registry {
   });
   const emitter = new EventEmitter<RegistryEvents>() as Registry;
 
-  async function discover(input: BackendInput, opts: DiscoverOptions = {}): Promise<EndpointList> {
-    const backend = Backend.parse(input);
+  async function inspectBackend(backend: Backend): Promise<{ listen: ListenState | null; scheme: 'http' | 'https' }> {
     const listen = await config.readListen(backend.port);
     const referenceHost = chooseReferenceHost(listen);
     const scheme = (referenceHost ? await detectBackendScheme(referenceHost, backend.port) : null) ?? 'http';
+    return { listen, scheme };
+  }
+
+  async function verify(input: BackendInput, candidates: ProviderCandidate[], signal?: AbortSignal): Promise<Endpoint[]> {
+    const backend = Backend.parse(input);
+    const { listen, scheme } = await inspectBackend(backend);
+    return await verifyCandidates(
+      { backend, scheme, listen, probeTimeoutMs: config.probeTimeoutMs, connectTo: config.connectTo, ...(signal ? { signal } : {}) },
+      candidates,
+    );
+  }
+
+  async function discover(input: BackendInput, opts: DiscoverOptions = {}): Promise<EndpointList> {
+    const backend = Backend.parse(input);
+    const { listen, scheme } = await inspectBackend(backend);
     const ctx = { backend, scheme, listen } as const;
     const outcomes = await Promise.all(options.providers.map((p) => runProvider(p, ctx, config.providerTimeoutMs, opts.signal)));
     for (const o of outcomes) emitter.emit('provider', o.report);
@@ -173,5 +189,5 @@ export function createRegistry(options: RegistryOptions): Registry {
     };
   }
 
-  return Object.assign(emitter, { providers: Object.freeze([...options.providers]), discover });
+  return Object.assign(emitter, { providers: Object.freeze([...options.providers]), discover, verify });
 }

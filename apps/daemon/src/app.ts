@@ -1,0 +1,80 @@
+import cors from '@fastify/cors';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Daemon } from './daemon.js';
+import { backendRoutes } from './routes/backends.js';
+import { endpointRoutes } from './routes/endpoints.js';
+import { registerErrorHandling } from './routes/errors.js';
+import { eventRoutes } from './routes/events.js';
+import { exposureRoutes } from './routes/exposures.js';
+import { guard, loopbackHosts } from './routes/guard.js';
+import { healthRoutes } from './routes/health.js';
+import { providerRoutes } from './routes/providers.js';
+
+/** Request bodies are small JSON documents. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface AppOptions {
+  daemon: Daemon;
+  token: string;
+  /** The port the daemon listens on, for the Host check (a getter: with port 0 it is known only after listen). */
+  readonly port: number;
+  /** @default "127.0.0.1" */
+  listenHost?: string;
+  /** @default [] */
+  allowedOrigins?: readonly string[];
+  /** @default false (no logging) */
+  logger?: FastifyBaseLogger | false;
+}
+
+/** Builds the HTTP API on a daemon; `server.ts` listens. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Requests from GUIs are short; a stuck client must not hold a socket forever (SSE is hijacked).
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    // Per-request log lines would cost throughput on the hot path; failures are logged by the error handler.
+    disableRequestLogging: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'endpointd',
+        version: options.daemon.version,
+        description: 'Every way a local backend can be reached, verified. See CONTRACT.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The token in $ENDPOINTD_HOME/token' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  const allowedOrigins = new Set(options.allowedOrigins ?? []);
+  let hosts = { port: -1, set: new Set<string>() };
+  const allowedHosts = () => {
+    if (hosts.port !== options.port) hosts = { port: options.port, set: loopbackHosts(options.port, options.listenHost ?? '127.0.0.1') };
+    return hosts.set;
+  };
+  await app.register(guard, { token: options.token, allowedHosts, allowedOrigins });
+  await app.register(cors, {
+    origin: [...allowedOrigins],
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type'],
+    maxAge: 600,
+  });
+
+  const { daemon } = options;
+  await app.register(healthRoutes, { daemon });
+  await app.register(backendRoutes, { daemon });
+  await app.register(endpointRoutes, { daemon });
+  await app.register(providerRoutes, { daemon });
+  await app.register(exposureRoutes, { daemon });
+  await app.register(eventRoutes, { daemon });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

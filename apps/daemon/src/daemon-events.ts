@@ -1,0 +1,16 @@
+import type { DefaultResolution, EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
+import { EventEmitter } from 'eventemitter3';
+
+/** Events the daemon publishes on /v1/events, by contract name. */
+export interface DaemonEvents {
+  endpoints: [list: EndpointList];
+  default: [change: { backend: string; default: DefaultResolution }];
+  exposure: [exposure: Exposure];
+  provider: [providers: ProviderStatus[]];
+}
+
+export type DaemonEmitter = EventEmitter<DaemonEvents>;
+
+export function createDaemonEmitter(): DaemonEmitter {
+  return new EventEmitter<DaemonEvents>();
+}

@@ -1,0 +1,29 @@
+import { isIP } from 'node:net';
+import { Backend, classifyAddress } from '@endpointd/core';
+import { UsageError } from './cli/usage-error.js';
+
+/** The daemon's default address: loopback only, a fixed port the CLI knows. */
+export const DEFAULT_LISTEN = '127.0.0.1:4737';
+
+/** Parses host:port ("127.0.0.1:4737", "[::1]:4737", "localhost:0"). */
+export function parseListen(value: string, command = ''): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(value);
+  const port = Number(m?.[2]);
+  if (!m?.[1] || !Number.isInteger(port) || port > 65_535) throw new UsageError(`--listen must be HOST:PORT, got "${value}"`, command);
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackListen(host: string): boolean {
+  return host === 'localhost' || (isIP(host) !== 0 && classifyAddress(host) === 'loopback');
+}
+
+/** Parses `--backend NAME=PORT`. */
+export function parseBackendFlag(value: string, command = ''): Backend {
+  const m = /^([^=]+)=(\d{1,5})$/.exec(value);
+  if (!m) throw new UsageError(`--backend must be NAME=PORT, got "${value}"`, command);
+  const parsed = Backend.safeParse({ name: m[1], port: Number(m[2]) });
+  if (!parsed.success)
+    throw new UsageError(`--backend ${value}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, command);
+  return parsed.data;
+}

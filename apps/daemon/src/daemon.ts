@@ -1,0 +1,118 @@
+import { createRegistry, type Health, type PluginSpec, type Provider, type Registry } from '@endpointd/core';
+import { type BackendBook, createBackendBook, type StaticBackend } from './backend-book.js';
+import { createBuiltinProviders } from './builtin-providers.js';
+import { createDaemonEmitter, type DaemonEmitter } from './daemon-events.js';
+import { createEndpointCache, type EndpointCache } from './endpoint-cache.js';
+import { createEventHub, type EventHub } from './event-hub.js';
+import { createExposureManager, type ExposureManager } from './exposure-manager.js';
+import { INTERFACE_POLL_MS, watchInterfaces } from './interface-watcher.js';
+import { loadPlugins } from './plugin-loader.js';
+import { createProviderBoard, type ProviderBoard } from './provider-board.js';
+import { createStateStore } from './state-store.js';
+import { VERSION } from './version.js';
+
+/** Every backend is re-verified this often, so a list never goes stale unnoticed. */
+export const REVERIFY_INTERVAL_MS = 60_000;
+
+export interface DaemonOptions {
+  home: string;
+  backends: StaticBackend[];
+  /** @default [] */
+  plugins?: PluginSpec[];
+  /** Folder relative plugin paths resolve from (the config file's). @default process.cwd() */
+  pluginBaseDir?: string;
+  /** @default REVERIFY_INTERVAL_MS */
+  reverifyIntervalMs?: number;
+  /** @default INTERFACE_POLL_MS */
+  interfacePollMs?: number;
+  /** @default createBuiltinProviders() */
+  providers?: Provider[];
+  /** @default registry defaults */
+  probeTimeoutMs?: number;
+}
+
+export type HealthProblem = Health['problems'][number];
+
+/** The daemon's state and services; routes read and change it, nothing else does. */
+export interface Daemon {
+  readonly version: string;
+  readonly startedAt: number;
+  readonly problems: HealthProblem[];
+  readonly registry: Registry;
+  readonly book: BackendBook;
+  readonly cache: EndpointCache;
+  readonly exposures: ExposureManager;
+  readonly board: ProviderBoard;
+  readonly events: DaemonEmitter;
+  readonly hub: EventHub;
+  close(): Promise<void>;
+}
+
+export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
+  const problems: HealthProblem[] = [];
+  const store = createStateStore(options.home);
+  const { state, problem } = await store.load();
+  if (problem) {
+    problems.push({
+      code: 'ENDPOINTD_STATE_UNREADABLE',
+      message: `state file ${problem.file} ${problem.error}`,
+      hint: problem.movedTo
+        ? `It was moved to ${problem.movedTo}; endpointd started with defaults. Restore from it if needed.`
+        : 'endpointd started with defaults.',
+    });
+  }
+  const builtins = options.providers ?? createBuiltinProviders();
+  const { loaded, failures } = await loadPlugins(
+    options.plugins ?? [],
+    options.pluginBaseDir ?? process.cwd(),
+    new Set(builtins.map((p) => p.id)),
+  );
+  for (const f of failures) problems.push({ code: 'ENDPOINTD_PLUGIN_FAILED', message: `plugin ${f.source}: ${f.message}`, hint: f.hint });
+  const providers = [...builtins, ...loaded.map((l) => l.provider)];
+
+  const events = createDaemonEmitter();
+  const hub = createEventHub();
+  const registry = createRegistry({ providers, ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}) });
+  const book = createBackendBook(options.backends, state, store);
+  const cache = createEndpointCache(registry, book, events);
+  const board = createProviderBoard([...builtins.map((provider) => ({ provider, source: 'builtin' })), ...loaded], failures);
+  const refreshSoon = (backend: string) => void cache.get(backend, { refresh: true }).catch(() => undefined);
+  const exposures = createExposureManager({ providers, registry, book, events, onEndpointsChanged: refreshSoon });
+
+  events.on('endpoints', (list) => hub.publish('endpoints', list, list.backend));
+  events.on('default', (change) => hub.publish('default', change, change.backend));
+  events.on('exposure', (exposure) => hub.publish('exposure', exposure, exposure.backend));
+  events.on('provider', (statuses) => hub.publish('provider', statuses, null));
+  registry.on('provider', (report) => {
+    if (board.report(report)) void board.list().then((statuses) => events.emit('provider', statuses));
+  });
+
+  const refreshAll = () => void cache.refreshAll();
+  const stopWatching = watchInterfaces(refreshAll, options.interfacePollMs ?? INTERFACE_POLL_MS);
+  const unwatchProviders = providers.map((p) => p.watch?.(refreshAll) ?? (() => undefined));
+  const reverify = setInterval(refreshAll, options.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS);
+  reverify.unref();
+
+  await exposures.restore();
+  refreshAll(); // warm the cache so the first request is served from memory
+
+  return {
+    version: VERSION,
+    startedAt: Date.now(),
+    problems,
+    registry,
+    book,
+    cache,
+    exposures,
+    board,
+    events,
+    hub,
+    async close() {
+      stopWatching();
+      for (const unwatch of unwatchProviders) unwatch();
+      clearInterval(reverify);
+      await exposures.close();
+      hub.close();
+    },
+  };
+}

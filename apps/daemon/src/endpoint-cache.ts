@@ -1,0 +1,96 @@
+import { type EndpointList, markDefault, type Registry, resolveDefault } from '@endpointd/core';
+import type { BackendBook } from './backend-book.js';
+import type { DaemonEmitter } from './daemon-events.js';
+
+/** A cached list and its JSON, serialised once per change rather than once per request. */
+export interface CachedList {
+  list: EndpointList;
+  json: string;
+}
+
+interface Entry {
+  cached?: CachedList;
+  inflight?: Promise<CachedList>;
+  /** What a client would notice: ids, statuses, reasons and the default; not latencies. */
+  signature?: string;
+}
+
+function signatureOf(list: EndpointList): string {
+  return JSON.stringify([
+    list.endpoints.map((e) => [e.id, e.status, e.verification.reason, e.isDefault, e.tls?.trusted ?? null]),
+    list.default,
+    list.notice?.reason ?? null,
+  ]);
+}
+
+/** Serves each backend's endpoint list from memory; concurrent refreshes of a backend share one run. */
+export interface EndpointCache {
+  get(name: string, options?: { refresh?: boolean }): Promise<CachedList>;
+  /** Re-resolves the default from the cached list after the saved type changed (no probes). */
+  applyDefaultType(name: string): Promise<CachedList>;
+  refreshAll(): Promise<void>;
+  forget(name: string): void;
+}
+
+export function createEndpointCache(registry: Registry, book: BackendBook, events: DaemonEmitter): EndpointCache {
+  const entries = new Map<string, Entry>();
+  const entryOf = (name: string): Entry => {
+    let e = entries.get(name);
+    if (!e) {
+      e = {};
+      entries.set(name, e);
+    }
+    return e;
+  };
+
+  function store(name: string, list: EndpointList): CachedList {
+    const entry = entryOf(name);
+    const cached = { list, json: JSON.stringify(list) };
+    const signature = signatureOf(list);
+    const changed = entry.signature !== undefined && entry.signature !== signature;
+    const previousDefault = entry.cached?.list.default;
+    entry.cached = cached;
+    entry.signature = signature;
+    if (changed) {
+      events.emit('endpoints', list);
+      if (JSON.stringify(previousDefault) !== JSON.stringify(list.default))
+        events.emit('default', { backend: name, default: list.default });
+    }
+    return cached;
+  }
+
+  function refresh(name: string): Promise<CachedList> {
+    const backend = book.get(name);
+    const entry = entryOf(name);
+    if (entry.inflight) return entry.inflight;
+    entry.inflight = registry
+      .discover(backend, { savedDefaultType: book.defaultType(name) })
+      .then((list) =>
+        entries.has(name) && book.list().some((b) => b.name === name) ? store(name, list) : { list, json: JSON.stringify(list) },
+      )
+      .finally(() => {
+        entry.inflight = undefined;
+      });
+    return entry.inflight;
+  }
+
+  return {
+    async get(name, options = {}) {
+      book.get(name); // 404 for an unknown backend before any work
+      const cached = entryOf(name).cached;
+      if (cached && !options.refresh) return cached;
+      return await refresh(name);
+    },
+    async applyDefaultType(name) {
+      const { list } = await this.get(name);
+      const resolution = resolveDefault(list.endpoints, book.defaultType(name));
+      return store(name, { ...list, endpoints: markDefault(list.endpoints, resolution), default: resolution });
+    },
+    async refreshAll() {
+      await Promise.allSettled(book.list().map((b) => refresh(b.name)));
+    },
+    forget(name) {
+      entries.delete(name);
+    },
+  };
+}

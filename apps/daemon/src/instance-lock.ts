@@ -1,0 +1,51 @@
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { HOME_FILES } from './home.js';
+
+/** A second daemon on the same home: it must exit with a clear message, not fight over state. */
+export class AlreadyRunningError extends Error {
+  override readonly name = 'AlreadyRunningError';
+  constructor(
+    readonly pid: number,
+    readonly home: string,
+  ) {
+    super(`another endpointd (pid ${pid}) is already running with ENDPOINTD_HOME=${home}`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the home's lock file (O_EXCL, holding our pid). A lock left by a dead process (a crash,
+ * kill -9) is taken over. Returns the release function.
+ */
+export function acquireInstanceLock(home: string): () => void {
+  const file = join(home, HOME_FILES.lock);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new AlreadyRunningError(pid, home);
+      unlinkSync(file);
+    }
+  }
+  throw new Error(`could not take the lock ${file}`);
+}

@@ -1,0 +1,78 @@
+import type { Provider, ProviderHealth, ProviderReport, ProviderStatus } from '@endpointd/core';
+import type { PluginFailure } from './plugin-loader.js';
+
+/** Tool checks (e.g. `tailscale version`) are cached this long, off every request path. */
+export const PROVIDER_HEALTH_TTL_MS = 30_000;
+export const PROVIDER_HEALTH_TIMEOUT_MS = 3_000;
+
+export interface BoardEntry {
+  provider: Provider;
+  source: string;
+}
+
+/** The state of every provider: its own health, its last discovery, and plugins that failed to load. */
+export interface ProviderBoard {
+  list(): Promise<ProviderStatus[]>;
+  /** Records a discovery report; resolves true when the provider's availability changed. */
+  report(report: ProviderReport): boolean;
+}
+
+export function createProviderBoard(entries: BoardEntry[], failures: PluginFailure[]): ProviderBoard {
+  const health = new Map<string, { at: number; value: Promise<ProviderHealth> }>();
+  const lastReport = new Map<string, ProviderReport>();
+
+  function healthOf(provider: Provider): Promise<ProviderHealth> {
+    const cached = health.get(provider.id);
+    if (cached && Date.now() - cached.at < PROVIDER_HEALTH_TTL_MS) return cached.value;
+    const value = provider.health
+      ? provider.health(AbortSignal.timeout(PROVIDER_HEALTH_TIMEOUT_MS)).catch((err: unknown) => ({
+          available: false,
+          version: null,
+          reason: 'provider-failed',
+          hint: `The ${provider.id} provider's health check failed (${err instanceof Error ? err.message : String(err)}).`,
+        }))
+      : Promise.resolve({ available: true, version: null, reason: null, hint: null });
+    health.set(provider.id, { at: Date.now(), value });
+    return value;
+  }
+
+  return {
+    async list() {
+      const statuses = await Promise.all(
+        entries.map(async ({ provider, source }): Promise<ProviderStatus> => {
+          const h = await healthOf(provider);
+          const r = lastReport.get(provider.id);
+          const discoveryFailed = r !== undefined && !r.available;
+          return {
+            id: provider.id,
+            types: [...provider.types],
+            exposureTypes: [...(provider.exposureTypes ?? [])],
+            available: h.available && !discoveryFailed,
+            version: h.version,
+            reason: h.reason ?? (discoveryFailed ? r.reason : null),
+            hint: h.hint ?? (discoveryFailed ? r.hint : null),
+            source,
+          };
+        }),
+      );
+      for (const f of failures) {
+        statuses.push({
+          id: `plugin:${f.source}`,
+          types: [],
+          exposureTypes: [],
+          available: false,
+          version: null,
+          reason: f.reason,
+          hint: `${f.message}. ${f.hint}`,
+          source: f.source,
+        });
+      }
+      return statuses;
+    },
+    report(report) {
+      const before = lastReport.get(report.id);
+      lastReport.set(report.id, report);
+      return before === undefined ? !report.available : before.available !== report.available;
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { DefaultResolution, EndpointList, EndpointType } from '@endpointd/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import * as z from 'zod';
+import type { Daemon } from '../daemon.js';
+import { BackendParams, ERROR_RESPONSES, SECURITY } from './schemas.js';
+
+const ListQuery = z.object({
+  /** Re-discover and re-verify now instead of answering from the cache. */
+  refresh: z.enum(['true', 'false']).optional(),
+  /** "false": candidates only, no probes (not cached). */
+  verify: z.enum(['true', 'false']).optional(),
+});
+
+/** A backend's endpoints and its default endpoint type. */
+export const endpointRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (app, { daemon }) => {
+  const tags = ['endpoints'];
+  app.get(
+    '/v1/backends/:name/endpoints',
+    {
+      schema: {
+        tags,
+        security: SECURITY,
+        params: BackendParams,
+        querystring: ListQuery,
+        response: { 200: EndpointList, ...ERROR_RESPONSES },
+      },
+    },
+    async (req, reply) => {
+      const { name } = req.params;
+      if (req.query.verify === 'false') {
+        const backend = daemon.book.get(name);
+        return await daemon.registry.discover(backend, { verify: false, savedDefaultType: daemon.book.defaultType(name) });
+      }
+      const { json } = await daemon.cache.get(name, { refresh: req.query.refresh === 'true' });
+      // Serialised once per change, so the hot path only copies a string; fastify sends a string
+      // payload as is, which the zod type provider cannot express.
+      return reply.type('application/json; charset=utf-8').send(json as unknown as EndpointList);
+    },
+  );
+  app.get(
+    '/v1/backends/:name/default',
+    { schema: { tags, security: SECURITY, params: BackendParams, response: { 200: DefaultResolution, ...ERROR_RESPONSES } } },
+    async (req) => (await daemon.cache.get(req.params.name)).list.default,
+  );
+  app.put(
+    '/v1/backends/:name/default',
+    {
+      schema: {
+        tags,
+        security: SECURITY,
+        params: BackendParams,
+        body: z.object({ type: EndpointType }),
+        response: { 200: DefaultResolution, ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => {
+      await daemon.book.setDefaultType(req.params.name, req.body.type);
+      return (await daemon.cache.applyDefaultType(req.params.name)).list.default;
+    },
+  );
+  app.delete(
+    '/v1/backends/:name/default',
+    { schema: { tags, security: SECURITY, params: BackendParams, response: { 200: DefaultResolution, ...ERROR_RESPONSES } } },
+    async (req) => {
+      await daemon.book.setDefaultType(req.params.name, null);
+      return (await daemon.cache.applyDefaultType(req.params.name)).list.default;
+    },
+  );
+};

@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ApiFailure } from '../api-failure.js';
+
+interface ValidationItem {
+  instancePath?: string;
+  message?: string;
+}
+
+/** Turns every failure into { statusCode, code, message, hint? }: never a stack, never a 500 for bad input. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiFailure, req, reply) => {
+    if (err instanceof ApiFailure) {
+      return reply
+        .code(err.statusCode)
+        .send({ statusCode: err.statusCode, code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = (err as FastifyError).validationContext ?? 'request';
+      const message = (err.validation as ValidationItem[])
+        .map((v) => `${where}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''}: ${v.message ?? 'invalid'}`)
+        .join('; ');
+      return reply.code(400).send({ statusCode: 400, code: 'ENDPOINTD_VALIDATION', message });
+    }
+    const code = (err as FastifyError).code;
+    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply
+        .code(413)
+        .send({
+          statusCode: 413,
+          code: 'ENDPOINTD_BODY_TOO_LARGE',
+          message: 'request body is too large',
+          hint: 'Bodies are limited to 64 KiB.',
+        });
+    }
+    if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply
+        .code(415)
+        .send({ statusCode: 415, code: 'ENDPOINTD_UNSUPPORTED_MEDIA_TYPE', message: 'send the body as application/json' });
+    }
+    const status = (err as FastifyError).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const isJson = code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError;
+      return reply.code(status).send({
+        statusCode: status,
+        code: isJson ? 'ENDPOINTD_INVALID_JSON' : 'ENDPOINTD_BAD_REQUEST',
+        message: isJson ? `request body is not valid JSON: ${err.message}` : err.message,
+      });
+    }
+    req.log.error({ err }, 'unexpected error');
+    return reply.code(500).send({ statusCode: 500, code: 'ENDPOINTD_INTERNAL', message: 'internal error; see the daemon log' });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .code(404)
+      .send({
+        statusCode: 404,
+        code: 'ENDPOINTD_ROUTE_NOT_FOUND',
+        message: `no route ${req.method} ${req.url.split('?')[0]}`,
+        hint: 'See GET /openapi.json for the API.',
+      }),
+  );
+}

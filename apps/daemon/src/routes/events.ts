@@ -1,0 +1,35 @@
+import { BackendName } from '@endpointd/core';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import * as z from 'zod';
+import type { Daemon } from '../daemon.js';
+import { ERROR_RESPONSES, SECURITY } from './schemas.js';
+
+/** GET /v1/events: Server-Sent Events (endpoints, default, exposure, provider), optionally for one backend. */
+export const eventRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (app, { daemon }) => {
+  app.get(
+    '/v1/events',
+    {
+      schema: {
+        tags: ['events'],
+        security: SECURITY,
+        description: 'A text/event-stream of `endpoints`, `default`, `exposure` and `provider` events, with heartbeat comments.',
+        querystring: z.object({ backend: BackendName.optional() }),
+        response: ERROR_RESPONSES,
+      },
+    },
+    async (req, reply) => {
+      const backend = req.query.backend ?? null;
+      if (backend !== null) daemon.book.get(backend);
+      reply.hijack();
+      // Headers set by hooks (CORS) are kept: hijack bypasses fastify's own sending.
+      reply.raw.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      daemon.hub.subscribe(reply.raw, backend);
+    },
+  );
+};

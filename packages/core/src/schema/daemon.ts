@@ -1,0 +1,95 @@
+import * as z from 'zod';
+import { Backend, BackendName } from './backend.js';
+import { EndpointType } from './endpoint.js';
+import { ExposureOptions, ExposureType } from './exposure.js';
+
+/** A third-party provider module named in the config: an npm package name or a path. */
+export const PluginSpec = z.union([
+  z.string().min(1),
+  z.object({ module: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() }),
+]);
+export type PluginSpec = z.infer<typeof PluginSpec>;
+
+/** `endpointd --config FILE` (JSON). Every field is optional; flags win over the file. */
+export const DaemonConfig = z
+  .object({
+    /** host:port. @default "127.0.0.1:4737" */
+    listen: z.string().optional(),
+    backends: z.array(Backend).optional(),
+    /** Browser origins (scheme://host[:port]) allowed to call the API, with CORS. @default [] */
+    allowedOrigins: z.array(z.url({ protocol: /^https?$/ })).optional(),
+    plugins: z.array(PluginSpec).optional(),
+    /** How often every backend is re-verified, in ms. @default 60000 */
+    reverifyIntervalMs: z.number().int().min(5_000).max(86_400_000).optional(),
+  })
+  .strict();
+export type DaemonConfig = z.infer<typeof DaemonConfig>;
+
+/** An exposure the user asked for, remembered so the daemon restores it after a restart. */
+export const ExposureRecord = z.object({
+  backend: BackendName,
+  type: ExposureType,
+  options: ExposureOptions,
+  enabledAt: z.string(),
+});
+export type ExposureRecord = z.infer<typeof ExposureRecord>;
+
+/** `$ENDPOINTD_HOME/state.json`: what the user changed through the API. */
+export const DaemonState = z.object({
+  version: z.literal(1),
+  /** Backends added through the API (not those from flags or the config file). */
+  backends: z.array(Backend),
+  /** Saved default type per backend name: a type, never an address. */
+  defaults: z.record(BackendName, EndpointType),
+  exposures: z.array(ExposureRecord),
+});
+export type DaemonState = z.infer<typeof DaemonState>;
+
+export const EMPTY_STATE: DaemonState = Object.freeze({ version: 1, backends: [], defaults: {}, exposures: [] }) as DaemonState;
+
+/** Where a backend's definition comes from; only "api" backends can be removed through the API. */
+export const BackendSource = z.enum(['flag', 'config', 'api']);
+
+export const BackendInfo = Backend.extend({ source: BackendSource });
+export type BackendInfo = z.infer<typeof BackendInfo>;
+
+/** GET /v1/health (no token needed). */
+export const Health = z.object({
+  status: z.literal('ok'),
+  version: z.string(),
+  pid: z.number().int(),
+  uptimeMs: z.number(),
+  /** Problems met at start that did not stop the daemon: a state file moved aside, a bad plugin. */
+  problems: z.array(z.object({ code: z.string(), message: z.string(), hint: z.string().optional() })),
+});
+export type Health = z.infer<typeof Health>;
+
+/** Every error answer of the API. */
+export const ApiError = z.object({
+  statusCode: z.number().int(),
+  /** Stable, e.g. ENDPOINTD_BACKEND_NOT_FOUND. */
+  code: z.string(),
+  message: z.string(),
+  hint: z.string().optional(),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+/** GET /v1/providers: one entry per provider, plugins included. */
+export const ProviderStatus = z.object({
+  id: z.string(),
+  types: z.array(EndpointType),
+  /** Exposure types this provider can set up. */
+  exposureTypes: z.array(ExposureType),
+  available: z.boolean(),
+  /** Version of the tool behind the provider; null when not applicable or unknown. */
+  version: z.string().nullable(),
+  reason: z.string().nullable(),
+  hint: z.string().nullable(),
+  /** "builtin", or the plugin module it was loaded from. */
+  source: z.string(),
+});
+export type ProviderStatus = z.infer<typeof ProviderStatus>;
+
+/** The payloads of the event stream (GET /v1/events), by event name. */
+export const DaemonEventName = z.enum(['endpoints', 'default', 'exposure', 'provider']);
+export type DaemonEventName = z.infer<typeof DaemonEventName>;

@@ -1,0 +1,60 @@
+import * as z from 'zod';
+import { BackendName } from './backend.js';
+import { Endpoint, EndpointType } from './endpoint.js';
+import { Reason } from './reason.js';
+
+/** Endpoint types that endpointd can set up itself, in one call. */
+export const ExposureType = EndpointType.extract([
+  'tailscale-serve',
+  'tailscale-funnel',
+  'cloudflare-quick',
+  'cloudflare-named',
+  'ssh-reverse',
+]);
+export type ExposureType = z.infer<typeof ExposureType>;
+
+/** Where an exposure stands, as in CONTRACT.md. */
+export const ExposureState = z.enum(['starting', 'active', 'needs-approval', 'failed', 'stopped']);
+export type ExposureState = z.infer<typeof ExposureState>;
+
+/** Provider-specific options; each provider validates its own with zod. */
+export const ExposureOptions = z.record(z.string(), z.unknown());
+export type ExposureOptions = z.infer<typeof ExposureOptions>;
+
+/** POST /v1/backends/:name/exposures */
+export const ExposureRequest = z.object({
+  type: ExposureType,
+  /** @default {} */
+  options: ExposureOptions.default({}),
+});
+export type ExposureRequest = z.infer<typeof ExposureRequest>;
+
+/** Something the daemon set up and owns so that a backend becomes reachable. */
+export const Exposure = z.object({
+  backend: BackendName,
+  type: ExposureType,
+  provider: z.string(),
+  state: ExposureState,
+  /** Present when active: the verified endpoint. */
+  endpoint: Endpoint.optional(),
+  /** Present when needs-approval: where the user approves (e.g. Tailscale's admin consent). */
+  approvalUrl: z.string().optional(),
+  /** Present when failed. */
+  reason: z.string().optional(),
+  error: z.string().optional(),
+  hint: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type Exposure = z.infer<typeof Exposure>;
+
+/** A state change a provider reports while it sets up or supervises an exposure. */
+export const ExposureUpdate = z.object({
+  state: ExposureState,
+  /** The URL clients use, once known; verified by core before the exposure is called active. */
+  url: z.string().optional(),
+  approvalUrl: z.string().optional(),
+  reason: z.union([Reason, z.string()]).optional(),
+  error: z.string().optional(),
+  hint: z.string().optional(),
+});
+export type ExposureUpdate = z.infer<typeof ExposureUpdate>;
