@@ -24,14 +24,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const code = (err as FastifyError).code;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply
-        .code(413)
-        .send({
-          statusCode: 413,
-          code: 'ENDPOINTD_BODY_TOO_LARGE',
-          message: 'request body is too large',
-          hint: 'Bodies are limited to 64 KiB.',
-        });
+      return reply.code(413).send({
+        statusCode: 413,
+        code: 'ENDPOINTD_BODY_TOO_LARGE',
+        message: 'request body is too large',
+        hint: 'Bodies are limited to 64 KiB.',
+      });
     }
     if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return reply
@@ -51,13 +49,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.code(500).send({ statusCode: 500, code: 'ENDPOINTD_INTERNAL', message: 'internal error; see the daemon log' });
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .code(404)
-      .send({
-        statusCode: 404,
-        code: 'ENDPOINTD_ROUTE_NOT_FOUND',
-        message: `no route ${req.method} ${req.url.split('?')[0]}`,
-        hint: 'See GET /openapi.json for the API.',
-      }),
+    reply.code(404).send({
+      statusCode: 404,
+      code: 'ENDPOINTD_ROUTE_NOT_FOUND',
+      message: `no route ${req.method} ${req.url.split('?')[0]}`,
+      hint: 'See GET /openapi.json for the API.',
+    }),
   );
 }
