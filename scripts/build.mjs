@@ -3,6 +3,7 @@
 //   than a tree of them (zod alone is ~100 files) and the one-shot CLI's start-up time is a
 //   benchmarked figure. `import * as z` lets esbuild drop the parts of zod not used. Commands
 //   that need heavy code (qrcode) import it lazily into their own chunk.
+// - client: the typed API client for GUIs (import 'endpointd/client').
 // - endpointd (daemon): workspace packages bundled, third-party packages loaded from
 //   node_modules as usual (start-up time matters little for a long-running process).
 // systeminformation always stays external: it is loaded lazily, only where /proc is missing.
@@ -41,4 +42,6 @@ await Promise.all([
     external: ['systeminformation'],
   }),
   build({ ...common, entryPoints: { endpointd: 'apps/daemon/src/server.ts' }, plugins: [thirdPartyExternal] }),
+  // The typed client for GUIs, as a library: its dependencies stay the consumer's.
+  build({ ...common, banner: {}, entryPoints: { client: 'apps/daemon/src/client/index.ts' }, plugins: [thirdPartyExternal] }),
 ]);

@@ -1,6 +1,6 @@
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Daemon } from './daemon.js';
 import { backendRoutes } from './routes/backends.js';
@@ -37,7 +37,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     return503OnClosing: true,
     // Per-request log lines would cost throughput on the hot path; failures are logged by the error handler.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Errors fastify answers itself (bad URL encoding, malformed HTTP) keep the API's one error shape.
+    frameworkErrors: (error, _req, reply) => {
+      (reply as FastifyReply).code(400).send({ statusCode: 400, code: 'ENDPOINTD_BAD_REQUEST', message: error.message });
+    },
+    clientErrorHandler: (_err, socket) => {
+      const body = JSON.stringify({ statusCode: 400, code: 'ENDPOINTD_BAD_REQUEST', message: 'malformed HTTP request' });
+      if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      else socket.destroy();
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,18 +1,40 @@
+import { DaemonUnreachableError, EndpointdApiError } from '../client/endpointd-client.js';
+import { runBackends } from './backends-command.js';
+import { runDefault } from './default-command.js';
+import { runDoctor } from './doctor-command.js';
+import { runDisable, runEnable } from './enable-command.js';
 import { runList } from './list-command.js';
+import { runQr } from './qr-command.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
+import { runWatch } from './watch-command.js';
 
 const HELP = `Usage: endpoints <command> [options]
 
 Every way this machine's backends can be reached from another device, each one verified.
 
 Commands:
-  list      list and verify the endpoints of a backend (endpoints list --port 3000)
+  list       list and verify a backend's endpoints (list --port N works without the daemon)
+  watch      follow the daemon's events
+  default    show, set or clear the default endpoint type
+  backends   list, add or remove the daemon's backends
+  enable     set up an exposure (Tailscale Serve/Funnel, Cloudflare tunnel, SSH reverse forward)
+  disable    stop an exposure
+  qr         a QR code of the default endpoint
+  doctor     what works, what does not, and what to do about it
 
-Run 'endpoints <command> --help' for a command's options.
+Run 'endpoints <command> --help' for a command's options. The daemon is \`endpointd\`.
 `;
 
-const COMMANDS: Record<string, (args: string[], out: NodeJS.WriteStream) => Promise<number>> = {
+type Command = (args: string[], out: NodeJS.WriteStream) => Promise<number>;
+const COMMANDS: Record<string, Command> = {
   list: runList,
+  watch: runWatch,
+  default: runDefault,
+  backends: runBackends,
+  enable: runEnable,
+  disable: runDisable,
+  qr: runQr,
+  doctor: runDoctor,
 };
 
 /** Runs the CLI and returns its exit code; never lets a stack trace reach the user. */
@@ -27,12 +49,22 @@ export async function main(argv: string[]): Promise<number> {
     if (!run) throw new UsageError(`unknown command "${command}"`, '');
     return await run(rest, process.stdout);
   } catch (err) {
+    const where = err instanceof UsageError && err.command ? `endpoints ${err.command}` : `endpoints ${run ? command : ''}`.trim();
     if (err instanceof UsageError) {
-      const where = err.command ? `endpoints ${err.command}` : 'endpoints';
       process.stderr.write(`${where}: ${err.message}\nRun '${where} --help' for usage.\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(`endpoints: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (err instanceof DaemonUnreachableError) {
+      process.stderr.write(
+        `${where}: ${err.message}.\nStart it with \`endpointd --backend NAME=PORT\` (or \`endpointd service install\`), or run \`endpoints list --port N\` for a one-shot list without it.\n`,
+      );
+      return EXIT_FAILED;
+    }
+    if (err instanceof EndpointdApiError) {
+      process.stderr.write(`${where}: ${err.message}${err.hint ? `\n${err.hint}` : ''}\n`);
+      return EXIT_FAILED;
+    }
+    process.stderr.write(`${where}: ${err instanceof Error ? err.message : String(err)}\n`);
     if (process.env.ENDPOINTD_DEBUG) console.error(err);
     return EXIT_FAILED;
   }

@@ -1,0 +1,51 @@
+import { Backend, type BackendInput, CustomUrl, parseIdentitySpec } from '@endpointd/core';
+import type * as z from 'zod';
+import { UsageError } from './usage-error.js';
+
+/** The flags that describe a backend, shared by `list --port` and `backends add`. */
+export const BACKEND_FLAG_OPTIONS = {
+  'probe-path': { type: 'string' },
+  identity: { type: 'string' },
+  websocket: { type: 'string' },
+  custom: { type: 'string', multiple: true },
+} as const;
+
+export const BACKEND_FLAG_HELP = `  --probe-path P      path to GET when verifying (default: /)
+  --identity SPEC     fingerprint (default) | none | header:NAME[=VALUE] | json-field:/PATH#FIELD
+  --websocket PATH    also check a WebSocket upgrade at PATH
+  --custom URL        also verify this URL (e.g. a reverse proxy) as a custom endpoint (repeatable)
+`;
+
+/** Turns zod issues into one line, path first. */
+export function zodMessage(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+interface BackendFlagValues {
+  'probe-path'?: string | undefined;
+  identity?: string | undefined;
+  websocket?: string | undefined;
+  custom?: string[] | undefined;
+}
+
+/** Builds and validates a backend from a name, a port and the backend flags. */
+export function backendFromFlags(command: string, name: string, port: number, values: BackendFlagValues): Backend {
+  const input: BackendInput = { name, port };
+  if (values['probe-path'] !== undefined) input.probePath = values['probe-path'];
+  if (values.websocket !== undefined) input.websocketPath = values.websocket;
+  if (values.identity !== undefined) {
+    const parsed = parseIdentitySpec(values.identity);
+    if (!parsed.success) throw new UsageError(`--identity ${values.identity}: ${zodMessage(parsed.error)}`, command);
+    input.identity = parsed.data;
+  }
+  if (values.custom) {
+    input.customUrls = values.custom.map((url) => {
+      const parsed = CustomUrl.safeParse({ url });
+      if (!parsed.success) throw new UsageError(`--custom ${url}: ${zodMessage(parsed.error)}`, command);
+      return parsed.data;
+    });
+  }
+  const backend = Backend.safeParse(input);
+  if (!backend.success) throw new UsageError(zodMessage(backend.error), command);
+  return backend.data;
+}

@@ -1,0 +1,163 @@
+import {
+  ApiError,
+  BackendInfo,
+  type BackendInput,
+  DefaultResolution,
+  EndpointList,
+  type EndpointType,
+  Exposure,
+  type ExposureOptions,
+  type ExposureType,
+  Health,
+  ProviderStatus,
+} from '@endpointd/core';
+import * as z from 'zod';
+
+/** Requests that are not event streams give up after this long. */
+export const CLIENT_TIMEOUT_MS = 30_000;
+
+/** The daemon answered with an error: { statusCode, code, message, hint? }. */
+export class EndpointdApiError extends Error {
+  override readonly name = 'EndpointdApiError';
+  readonly statusCode: number;
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(body: ApiError) {
+    super(body.message);
+    this.statusCode = body.statusCode;
+    this.code = body.code;
+    this.hint = body.hint;
+  }
+}
+
+/** Nothing answered at the daemon's address. */
+export class DaemonUnreachableError extends Error {
+  override readonly name = 'DaemonUnreachableError';
+  constructor(
+    readonly baseUrl: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`endpointd is not running (no answer at ${baseUrl})`, options);
+  }
+}
+
+/** One message of GET /v1/events, typed by its event name. */
+export type DaemonEvent =
+  | { event: 'endpoints'; data: EndpointList }
+  | { event: 'default'; data: { backend: string; default: DefaultResolution } }
+  | { event: 'exposure'; data: Exposure }
+  | { event: 'provider'; data: ProviderStatus[] };
+
+const EVENT_DATA = {
+  endpoints: EndpointList,
+  default: z.object({ backend: z.string(), default: DefaultResolution }),
+  exposure: Exposure,
+  provider: z.array(ProviderStatus),
+} as const;
+
+export interface EndpointdClientOptions {
+  /** e.g. "http://127.0.0.1:4737" */
+  baseUrl: string;
+  token: string;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** @default CLIENT_TIMEOUT_MS */
+  timeoutMs?: number;
+}
+
+/** A typed client of the endpointd API; every answer is validated with core's schemas. */
+export function createEndpointdClient(options: EndpointdClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? CLIENT_TIMEOUT_MS;
+  const enc = encodeURIComponent;
+
+  async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    try {
+      return await doFetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: signal ?? AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') throw err;
+      throw new DaemonUnreachableError(base, { cause: err });
+    }
+  }
+
+  async function request<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
+    const res = await send(method, path, body);
+    const text = await res.text();
+    const json: unknown = text ? JSON.parse(text) : null;
+    if (!res.ok) {
+      const parsed = ApiError.safeParse(json);
+      throw new EndpointdApiError(
+        parsed.success ? parsed.data : { statusCode: res.status, code: 'ENDPOINTD_HTTP_ERROR', message: `HTTP ${res.status}` },
+      );
+    }
+    return schema.parse(json);
+  }
+
+  async function* events(opts: { backend?: string; signal?: AbortSignal } = {}): AsyncGenerator<DaemonEvent> {
+    const res = await send(
+      'GET',
+      `/v1/events${opts.backend ? `?backend=${enc(opts.backend)}` : ''}`,
+      undefined,
+      opts.signal ?? new AbortController().signal,
+    );
+    if (!res.ok || !res.body) {
+      const parsed = ApiError.safeParse(await res.json().catch(() => null));
+      throw new EndpointdApiError(
+        parsed.success ? parsed.data : { statusCode: res.status, code: 'ENDPOINTD_HTTP_ERROR', message: `HTTP ${res.status}` },
+      );
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf('\n\n');
+        const name = /^event: (.+)$/m.exec(block)?.[1] as keyof typeof EVENT_DATA | undefined;
+        const data = block
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        if (!name || !(name in EVENT_DATA) || !data) continue;
+        yield { event: name, data: EVENT_DATA[name].parse(JSON.parse(data)) } as DaemonEvent;
+      }
+    }
+  }
+
+  return {
+    baseUrl: base,
+    health: () => request(Health, 'GET', '/v1/health'),
+    backends: async () => (await request(z.object({ backends: z.array(BackendInfo) }), 'GET', '/v1/backends')).backends,
+    addBackend: (backend: BackendInput) => request(BackendInfo, 'POST', '/v1/backends', backend),
+    removeBackend: async (name: string) => {
+      await request(z.null(), 'DELETE', `/v1/backends/${enc(name)}`);
+    },
+    endpoints: (name: string, opts: { refresh?: boolean; verify?: boolean } = {}) => {
+      const query = new URLSearchParams();
+      if (opts.refresh) query.set('refresh', 'true');
+      if (opts.verify === false) query.set('verify', 'false');
+      return request(EndpointList, 'GET', `/v1/backends/${enc(name)}/endpoints${query.size ? `?${query}` : ''}`);
+    },
+    getDefault: (name: string) => request(DefaultResolution, 'GET', `/v1/backends/${enc(name)}/default`),
+    setDefault: (name: string, type: EndpointType) => request(DefaultResolution, 'PUT', `/v1/backends/${enc(name)}/default`, { type }),
+    clearDefault: (name: string) => request(DefaultResolution, 'DELETE', `/v1/backends/${enc(name)}/default`),
+    providers: async () => (await request(z.object({ providers: z.array(ProviderStatus) }), 'GET', '/v1/providers')).providers,
+    exposures: async (name: string) =>
+      (await request(z.object({ exposures: z.array(Exposure) }), 'GET', `/v1/backends/${enc(name)}/exposures`)).exposures,
+    enable: (name: string, type: ExposureType, exposureOptions: ExposureOptions = {}) =>
+      request(Exposure, 'POST', `/v1/backends/${enc(name)}/exposures`, { type, options: exposureOptions }),
+    disable: (name: string, type: ExposureType) => request(Exposure, 'DELETE', `/v1/backends/${enc(name)}/exposures/${enc(type)}`),
+    events,
+  };
+}
+
+export type EndpointdClient = ReturnType<typeof createEndpointdClient>;

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_LISTEN } from '../daemon-flags.js';
+import { HOME_FILES, resolveHome } from '../home.js';
+import { readToken } from '../token.js';
+import { createEndpointdClient, DaemonUnreachableError, type EndpointdClient } from './endpointd-client.js';
+
+/** Where the local daemon listens: $ENDPOINTD_URL, else what it wrote in its home, else the default. */
+export function localDaemonUrl(home: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ENDPOINTD_URL) return env.ENDPOINTD_URL;
+  try {
+    const { url } = JSON.parse(readFileSync(join(home, HOME_FILES.address), 'utf8')) as { url?: string };
+    if (url) return url;
+  } catch {
+    // no daemon has written its address: try the default
+  }
+  return `http://${DEFAULT_LISTEN}`;
+}
+
+/** A client for the daemon of this user (or of $ENDPOINTD_HOME), with the token from its home. */
+export function connectLocalDaemon(env: NodeJS.ProcessEnv = process.env): EndpointdClient {
+  const home = resolveHome(env);
+  const baseUrl = localDaemonUrl(home, env);
+  const token = readToken(home);
+  if (token === null) throw new DaemonUnreachableError(baseUrl);
+  return createEndpointdClient({ baseUrl, token });
+}

@@ -1,0 +1,143 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { inNamespace, REPO_ROOT } from './processes.js';
+
+export const DAEMON_BIN = `${REPO_ROOT}apps/daemon/dist/endpointd.js`;
+const HTTP_DRIVER = `${REPO_ROOT}tests/fixtures/http-driver.mjs`;
+const START_TIMEOUT_MS = 15_000;
+
+export interface RunningDaemon {
+  ns: string;
+  home: string;
+  url: string;
+  token: string;
+  process: ResultPromise;
+  /** SIGTERM and wait; resolves the exit code. */
+  stop(): Promise<number | undefined>;
+  /** SIGKILL: a crash. */
+  kill9(): Promise<void>;
+}
+
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'endpointd-home-'));
+}
+
+/** Starts the real daemon inside a namespace (loopback there is the test's own) on a free port. */
+export async function startDaemon(ns: string, args: string[], options: { home?: string; env?: Record<string, string> } = {}): Promise<RunningDaemon> {
+  const home = options.home ?? tempHome();
+  const addressFile = join(home, 'daemon.json');
+  const [cmd, argv] = inNamespace(ns, process.execPath, [DAEMON_BIN, '--listen', '127.0.0.1:0', ...args]);
+  const child = execa(cmd, argv, { reject: false, env: { ENDPOINTD_HOME: home, NO_COLOR: '1', ...options.env }, forceKillAfterDelay: 5_000 });
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let exited = false;
+  void child.then(() => {
+    exited = true;
+  });
+  while (!existsSync(addressFile)) {
+    if (exited) throw new Error(`endpointd exited at start: ${String((await child).stderr).slice(0, 2000)}`);
+    if (Date.now() > deadline) throw new Error('endpointd did not start in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const { url } = JSON.parse(readFileSync(addressFile, 'utf8')) as { url: string };
+  const token = readFileSync(join(home, 'token'), 'utf8').trim();
+  return {
+    ns,
+    home,
+    url,
+    token,
+    process: child,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return (await child).exitCode;
+    },
+    kill9: async () => {
+      child.kill('SIGKILL');
+      await child;
+    },
+  };
+}
+
+export interface DriverRequest {
+  method?: string;
+  /** Path on the daemon, or a full URL. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Send the daemon's token. @default true */
+  auth?: boolean;
+}
+
+export interface DriverResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  json<T = unknown>(): T;
+}
+
+/** Sends requests to the daemon from inside its namespace, in order, in one driver process. */
+export async function request(daemon: RunningDaemon, requests: DriverRequest[]): Promise<DriverResponse[]> {
+  const payload = requests.map((r) => ({
+    method: r.method ?? 'GET',
+    url: r.path.startsWith('http') ? r.path : `${daemon.url}${r.path}`,
+    headers: { ...(r.auth === false ? {} : { authorization: `Bearer ${daemon.token}` }), ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}), ...r.headers },
+    body: r.body,
+  }));
+  const [cmd, argv] = inNamespace(daemon.ns, process.execPath, [HTTP_DRIVER]);
+  const { stdout } = await execa(cmd, argv, { input: JSON.stringify({ requests: payload }), timeout: 120_000 });
+  return (JSON.parse(stdout) as Array<Omit<DriverResponse, 'json'>>).map((r) => ({ ...r, json: <T>() => JSON.parse(r.body) as T }));
+}
+
+export async function requestOne(daemon: RunningDaemon, r: DriverRequest): Promise<DriverResponse> {
+  const [res] = await request(daemon, [r]);
+  if (!res) throw new Error('no response');
+  return res;
+}
+
+export interface EventLine {
+  status?: number;
+  event?: string;
+  data?: unknown;
+  at?: number;
+}
+
+/** Subscribes to /v1/events from inside the namespace; resolves events as they arrive. */
+export function subscribe(daemon: RunningDaemon, query = '') {
+  const [cmd, argv] = inNamespace(daemon.ns, process.execPath, [HTTP_DRIVER, '--sse', `${daemon.url}/v1/events${query}`, '--header', `authorization: Bearer ${daemon.token}`]);
+  const child = execa(cmd, argv, { reject: false, buffer: false });
+  const lines: EventLine[] = [];
+  const waiters: Array<() => void> = [];
+  let rest = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    rest += chunk.toString();
+    const parts = rest.split('\n');
+    rest = parts.pop() ?? '';
+    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p) as EventLine);
+    for (const w of waiters.splice(0)) w();
+  });
+  return {
+    lines,
+    /** Waits (bounded) for a line matching the predicate. */
+    async waitFor(predicate: (line: EventLine) => boolean, timeoutMs: number): Promise<EventLine> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = lines.find(predicate);
+        if (found) return found;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${lines.map((l) => l.event ?? JSON.stringify(l)).join(', ')}`);
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, left);
+          waiters.push(() => {
+            clearTimeout(t);
+            r();
+          });
+        });
+      }
+    },
+    close: async () => {
+      child.kill('SIGTERM');
+      await child;
+    },
+  };
+}
