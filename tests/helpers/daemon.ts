@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -28,6 +28,7 @@ export function tempHome(): string {
 export async function startDaemon(ns: string, args: string[], options: { home?: string; env?: Record<string, string> } = {}): Promise<RunningDaemon> {
   const home = options.home ?? tempHome();
   const addressFile = join(home, 'daemon.json');
+  rmSync(addressFile, { force: true }); // left by a daemon killed with SIGKILL
   const [cmd, argv] = inNamespace(ns, process.execPath, [DAEMON_BIN, '--listen', '127.0.0.1:0', ...args]);
   const child = execa(cmd, argv, { reject: false, env: { ENDPOINTD_HOME: home, NO_COLOR: '1', ...options.env }, forceKillAfterDelay: 5_000 });
   const deadline = Date.now() + START_TIMEOUT_MS;

@@ -1,7 +1,8 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
 import pretty from 'pino-pretty';
+import writeFileAtomic from 'write-file-atomic';
 import { buildApp } from './app.js';
 import type { StaticBackend } from './backend-book.js';
 import { parseOptions } from './cli/parse-options.js';
@@ -119,7 +120,8 @@ export async function main(argv: string[]): Promise<number> {
     const address = app.server.address();
     port = typeof address === 'object' && address ? address.port : listen.port;
     const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`;
-    writeFileSync(addressFile, `${JSON.stringify({ url, pid: process.pid, version: VERSION })}\n`, { mode: 0o600 });
+    // Atomic: a CLI starting at this moment must never read half a file.
+    writeFileAtomic.sync(addressFile, `${JSON.stringify({ url, pid: process.pid, version: VERSION })}\n`, { mode: 0o600 });
     logger.info({ url, home, backends: daemon.book.list().map((b) => b.name) }, 'endpointd listening');
 
     await new Promise<void>((resolveStop) => {

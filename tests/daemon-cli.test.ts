@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DefaultResolution, EndpointList } from '@endpointd/core';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DAEMON_BIN, type RunningDaemon, startDaemon, tempHome } from './helpers/daemon.js';
+import { tag } from './helpers/list.js';
+import { createLanTopology, type LanTopology } from './helpers/netns.js';
+import { type RunningBackend, runEndpoints, startBackend } from './helpers/processes.js';
+import { netnsUnavailableReason } from './helpers/require-root.js';
+
+const unavailable = netnsUnavailableReason();
+
+describe.skipIf(unavailable)('the endpoints CLI against a running daemon', () => {
+  let t: LanTopology;
+  let backend: RunningBackend;
+  let daemon: RunningDaemon;
+  const cli = (args: string[]) => runEndpoints(t.host, args, { ENDPOINTD_HOME: daemon.home });
+
+  beforeAll(async () => {
+    t = await createLanTopology(tag('dcli'));
+    backend = await startBackend(t.host, ['--host', '0.0.0.0', '--id', 'cli']);
+    daemon = await startDaemon(t.host, ['--backend', `app=${backend.port}`]);
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    await backend?.stop();
+    await t?.destroy();
+  });
+
+  it('list --json prints the contract JSON from the daemon', async () => {
+    const r = await cli(['list', '--json']);
+    expect(r.exitCode).toBe(0);
+    const list = EndpointList.parse(JSON.parse(String(r.stdout)));
+    expect(list.backend).toBe('app');
+    expect(list.endpoints.find((e) => e.type === 'lan' && e.host === t.hostV4)).toMatchObject({ status: 'verified', isDefault: true });
+  });
+
+  it('default lan, then default --clear', async () => {
+    const set = await cli(['default', 'lan', '--json']);
+    expect(set.exitCode).toBe(0);
+    expect(DefaultResolution.parse(JSON.parse(String(set.stdout)))).toMatchObject({ type: 'lan', requestedType: 'lan', fallback: false });
+    expect(JSON.parse(readFileSync(join(daemon.home, 'state.json'), 'utf8')).defaults).toEqual({ app: 'lan' });
+    const shown = await cli(['default']);
+    expect(shown.stdout).toMatch(/^Default: lan \(saved type lan\)/);
+    const cleared = await cli(['default', '--clear']);
+    expect(cleared.stdout).toMatch(/^Default: lan \(no saved type\)/);
+    const bad = await cli(['default', 'pigeon']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/unknown type "pigeon"; one of: loopback, lan/);
+  });
+
+  it('qr prints a QR code and the default URL under it', async () => {
+    const r = await cli(['qr']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/[█▀▄]{10}/);
+    expect(r.stdout).toContain(`http://${t.hostV4}:${backend.port}/  (lan)`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no ANSI without a TTY
+    expect(r.stdout).not.toMatch(/\u001b\[/);
+    const none = await cli(['qr', 'tailscale-serve']);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toMatch(/no verified tailscale-serve endpoint/);
+  });
+
+  it('doctor explains providers and endpoints', async () => {
+    const r = await cli(['doctor']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/Providers\n\s+lan\s+ok/);
+    expect(r.stdout).toMatch(new RegExp(`✓ lan\\s+http://${t.hostV4.replaceAll('.', '\\.')}:${backend.port}/ verified`));
+    expect(r.stdout).toMatch(/Every backend has a verified endpoint other devices can use/);
+  });
+
+  it('backends add, list and remove; then --backend is needed', async () => {
+    expect((await cli(['backends', 'add', 'second', '--port', String(backend.port), '--identity', 'header:X-Backend-Id'])).exitCode).toBe(0);
+    expect((await cli(['backends', 'list'])).stdout).toMatch(/app\s+port \d+\s+flag\nsecond\s+port \d+\s+api/);
+    const ambiguous = await cli(['list']);
+    expect(ambiguous.exitCode).toBe(2);
+    expect(ambiguous.stderr).toMatch(/2 backends \(app, second\): choose one with --backend NAME/);
+    const second = EndpointList.parse(JSON.parse(String((await cli(['list', '--backend', 'second', '--json', '--refresh'])).stdout)));
+    expect(second.endpoints.every((e) => e.verification.identity === 'header')).toBe(true);
+    expect((await cli(['backends', 'remove', 'second'])).exitCode).toBe(0);
+    const removeFlag = await cli(['backends', 'remove', 'app']);
+    expect(removeFlag.exitCode).toBe(1);
+    expect(removeFlag.stderr).toMatch(/comes from --backend\nRemove it there and restart endpointd/);
+  });
+
+  it('enable answers with the reason when no provider offers the type, and funnel needs --yes', async () => {
+    const r = await cli(['enable', 'cloudflare-quick']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/no provider can set up cloudflare-quick here/);
+    const funnel = await cli(['enable', 'tailscale-funnel']);
+    expect(funnel.exitCode).toBe(2);
+    expect(funnel.stderr).toMatch(/public internet: pass --yes/);
+  });
+
+  it('says how to start the daemon when it is not running', async () => {
+    const home = tempHome();
+    const r = await runEndpoints(t.host, ['list'], { ENDPOINTD_HOME: home, ENDPOINTD_URL: 'http://127.0.0.1:9' });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/endpointd is not running.*\nStart it with `endpointd --backend NAME=PORT`/);
+  });
+
+  it('endpointd --help and --version answer without starting', async () => {
+    const help = await execa(process.execPath, [DAEMON_BIN, '--help']);
+    expect(help.stdout).toMatch(/--listen HOST:PORT/);
+    const version = await execa(process.execPath, [DAEMON_BIN, '--version']);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
