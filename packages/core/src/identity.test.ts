@@ -31,6 +31,19 @@ describe('fingerprints', () => {
     expect(matchesFingerprint(a, 'weak', fingerprintAnswer(answer('<title>App</title>3'), 'x'))).toBe(true);
     expect(matchesFingerprint(a, 'weak', fingerprintAnswer(answer('<title>Other</title>3'), 'x'))).toBe(false);
   });
+  it('ignore the Server header a reverse proxy rewrites', () => {
+    const direct = fingerprintAnswer(answer('<p>x</p>', { 'content-type': 'text/html', server: 'node' }), 'x');
+    const proxied = fingerprintAnswer(answer('<p>x</p>', { 'content-type': 'text/html', server: 'nginx/1.22.1' }), 'x');
+    expect(matchesFingerprint(direct, 'strong', proxied)).toBe(true);
+  });
+  it('in weak mode tell apart pages whose structure differs, even with the same title', () => {
+    const a = fingerprintAnswer(answer('<title>App</title><div><p>1</p></div>'), 'x');
+    expect(matchesFingerprint(a, 'weak', fingerprintAnswer(answer('<title>App</title><div><p>2</p></div>'), 'x'))).toBe(true);
+    expect(matchesFingerprint(a, 'weak', fingerprintAnswer(answer('<title>App</title><form><input></form>'), 'x'))).toBe(false);
+    const j = (o: unknown) => fingerprintAnswer(answer(JSON.stringify(o), { 'content-type': 'application/json' }), 'x');
+    expect(matchesFingerprint(j({ id: 1, at: 'now' }), 'weak', j({ at: 'later', id: 2 }))).toBe(true);
+    expect(matchesFingerprint(j({ id: 1 }), 'weak', j({ name: 'other' }))).toBe(false);
+  });
   it('tell a different status or content type apart', () => {
     const a = fingerprintAnswer(answer('same'), 'x');
     expect(matchesFingerprint(a, 'strong', fingerprintAnswer(answer('same', {}, 200), 'x'))).toBe(false);

@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto';
 import type { ProbeAnswer } from './http-probe.js';
 import type { IdentityCheck } from './schema/backend.js';
 
-/** What is compared when the identity check is a fingerprint. */
+/**
+ * What is compared when the identity check is a fingerprint. Headers such as Server are left out
+ * on purpose: reverse proxies and tunnels rewrite them.
+ */
 export interface Fingerprint {
   status: number;
   contentType: string;
   bodyHash: string;
   title: string | null;
-  server: string | null;
+  /** Hash of the body's structure (HTML tag sequence, JSON key layout), stable when only text changes. */
+  shapeHash: string | null;
 }
 
 /** The loopback answer's identity, against which every candidate is compared. */
@@ -30,13 +34,45 @@ function headerText(value: string | string[] | undefined): string | null {
 export function fingerprintAnswer(answer: ProbeAnswer, authority: string): Fingerprint {
   const text = answer.body.toString('latin1').split(authority).join('{authority}');
   const title = /<title[^>]*>([^<]{0,200})<\/title>/i.exec(text)?.[1]?.trim() ?? null;
+  const contentType = (headerText(answer.headers['content-type']) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const shape = shapeOf(contentType, answer.body);
   return {
     status: answer.status,
-    contentType: (headerText(answer.headers['content-type']) ?? '').split(';')[0]?.trim().toLowerCase() ?? '',
-    bodyHash: createHash('sha256').update(text).digest('hex'),
+    contentType,
+    bodyHash: sha256(text),
     title,
-    server: headerText(answer.headers.server) ?? headerText(answer.headers['x-powered-by']),
+    shapeHash: shape === null ? null : sha256(shape),
   };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function jsonShape(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.length ? jsonShape(value[0]) : ''}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${k}:${jsonShape((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return value === null ? 'null' : typeof value;
+}
+
+/** The structure of a body without its text: what stays the same when a page embeds a nonce or a clock. */
+function shapeOf(contentType: string, body: Buffer): string | null {
+  if (contentType.includes('html') || contentType.includes('xml')) {
+    return [...body.toString('latin1').matchAll(/<(\/?[a-zA-Z][a-zA-Z0-9-]*)/g)].map((m) => m[1]?.toLowerCase()).join(' ');
+  }
+  if (contentType.includes('json')) {
+    try {
+      return jsonShape(JSON.parse(body.toString('utf8')));
+    } catch {
+      return null;
+    }
+  }
+  return null;
 }
 
 /** Reads a dot path ("data.environmentId") from a JSON body; null when absent or not JSON. */
@@ -55,9 +91,9 @@ export function readJsonField(body: Buffer, field: string): string | null {
   return String(value);
 }
 
-/** Two fingerprints of the same backend: exact when its page is stable, else the stable parts only. */
+/** Two fingerprints of the same backend: exact when its page is stable, else status, type, title and shape. */
 export function matchesFingerprint(ref: Fingerprint, strength: 'strong' | 'weak', got: Fingerprint): boolean {
-  const loose = ref.status === got.status && ref.contentType === got.contentType && ref.title === got.title && ref.server === got.server;
+  const loose = ref.status === got.status && ref.contentType === got.contentType && ref.title === got.title && ref.shapeHash === got.shapeHash;
   return strength === 'strong' ? loose && ref.bodyHash === got.bodyHash : loose;
 }
 
