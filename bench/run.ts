@@ -1,6 +1,8 @@
 // npm run bench: each figure beside a baseline measured in the same run. Needs root (netns).
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
+import { type RunningDaemon, requestOne, startDaemon } from '../tests/helpers/daemon.js';
 import { addNamespace, deleteNamespace, ip, nft } from '../tests/helpers/netns.js';
 import { ENDPOINTS_BIN, REPO_ROOT, type RunningBackend, startBackend } from '../tests/helpers/processes.js';
 
@@ -8,6 +10,10 @@ const NS = `epd-bench${process.pid % 10_000}`;
 const WALL_RUNS = 15;
 const BACKEND_DELAY_MS = 100;
 const DROP_TIMEOUT_MS = 1_000;
+/** The idle window for the daemon's CPU figure; BENCH_IDLE_SECONDS shortens it for a quick look. */
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+const SSE_SUBSCRIBERS = 1_000;
+const CLOCK_TICKS_PER_S = 100;
 
 interface Row {
   benchmark: string;
@@ -23,35 +29,174 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
-function wallMs(argv: string[]): number {
+function wallMs(argv: string[], env: Record<string, string> = {}): number {
   const started = performance.now();
-  const r = spawnSync('ip', ['netns', 'exec', NS, ...argv], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync('ip', ['netns', 'exec', NS, ...argv], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status}`);
   return performance.now() - started;
 }
 
-function medianWall(argv: string[]): number {
-  wallMs(argv);
-  wallMs(argv);
-  return median(Array.from({ length: WALL_RUNS }, () => wallMs(argv)));
+function medianWall(argv: string[], env: Record<string, string> = {}): number {
+  wallMs(argv, env);
+  wallMs(argv, env);
+  return median(Array.from({ length: WALL_RUNS }, () => wallMs(argv, env)));
+}
+
+function tsxInNamespace(script: string, args: string[]): [string, string[]] {
+  return ['ip', ['netns', 'exec', NS, process.execPath, '--conditions=source', '--import', 'tsx', `${REPO_ROOT}bench/${script}`, ...args]];
 }
 
 async function inNamespace(args: string[]): Promise<Record<string, number>> {
-  const { stdout } = await execa('ip', [
-    'netns',
-    'exec',
-    NS,
-    process.execPath,
-    '--conditions=source',
-    '--import',
-    'tsx',
-    `${REPO_ROOT}bench/in-namespace.ts`,
-    ...args,
-  ]);
+  const [cmd, argv] = tsxInNamespace('in-namespace.ts', args);
+  const { stdout } = await execa(cmd, argv);
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
 }
 
+function rssMb(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return kb / 1024;
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function daemonPid(daemon: RunningDaemon): number {
+  return (JSON.parse(readFileSync(`${daemon.home}/daemon.json`, 'utf8')) as { pid: number }).pid;
+}
+
+function readJsonLines(stream: NodeJS.ReadableStream | null | undefined): () => Promise<Record<string, number>> {
+  const lines: Array<Record<string, number>> = [];
+  const waiters: Array<() => void> = [];
+  let rest = '';
+  stream?.on('data', (c: Buffer) => {
+    rest += c.toString();
+    const parts = rest.split('\n');
+    rest = parts.pop() ?? '';
+    for (const part of parts) if (part.trim()) lines.push(JSON.parse(part));
+    for (const w of waiters.splice(0)) w();
+  });
+  return async () => {
+    while (lines.length === 0) await new Promise<void>((r) => waiters.push(r));
+    return lines.shift() ?? {};
+  };
+}
+
+async function sseFanOut(
+  daemon: RunningDaemon,
+  subscribers: number,
+): Promise<{ perSubscriberKb: number; p50: number; p99: number; max: number; got: number }> {
+  const pid = daemonPid(daemon);
+  await requestOne(daemon, { method: 'DELETE', path: '/v1/backends/app/default' });
+  const before = rssMb(pid);
+  const [cmd, argv] = tsxInNamespace('daemon-load.ts', ['sse', daemon.url, daemon.token, String(subscribers)]);
+  const child = execa(cmd, argv, { stdin: 'pipe', buffer: false });
+  const next = readJsonLines(child.stdout);
+  await next(); // all connected
+  await new Promise((r) => setTimeout(r, 500));
+  const after = rssMb(pid);
+  child.stdin?.end('go\n');
+  const result = await next();
+  await child;
+  return {
+    perSubscriberKb: ((after - before) * 1024) / subscribers,
+    p50: result.p50 ?? 0,
+    p99: result.p99 ?? 0,
+    max: result.max ?? 0,
+    got: result.got ?? 0,
+  };
+}
+
+async function daemonSection(rows: Row[], fast: RunningBackend, baselineMs: number): Promise<void> {
+  const daemon = await startDaemon(NS, ['--backend', `app=${fast.port}`]);
+  try {
+    progress('daemon throughput (autocannon)');
+    await requestOne(daemon, { path: '/v1/backends/app/endpoints?refresh=true' });
+    const [cmd, argv] = tsxInNamespace('daemon-load.ts', ['throughput', daemon.url, daemon.token]);
+    const t = JSON.parse((await execa(cmd, argv)).stdout.trim().split('\n').at(-1) ?? '{}') as {
+      daemon: number;
+      baseline: number;
+      ratio: number;
+    };
+    rows.push({
+      benchmark: 'GET /v1/backends/:name/endpoints (cached), 10 connections, median of 5 alternating rounds',
+      measured: `${Math.round(t.daemon)} req/s`,
+      baseline: `${Math.round(t.baseline)} req/s (bare fastify hello)`,
+      ratio: `${t.ratio.toFixed(2)}×`,
+      target: '≥ 0.8×',
+      ok: t.ratio >= 0.8,
+    });
+
+    progress('CLI against the daemon');
+    const listWall = medianWall([process.execPath, ENDPOINTS_BIN, 'list', '--json'], { ENDPOINTD_HOME: daemon.home });
+    rows.push({
+      benchmark: '`endpoints list --json` against the daemon (wall)',
+      measured: f(listWall),
+      baseline: `${f(baselineMs)} (node -e 0)`,
+      ratio: `${(listWall / baselineMs).toFixed(2)}×`,
+      target: '≤ 2.5×',
+      ok: listWall <= 2.5 * baselineMs,
+    });
+
+    progress(`idle daemon for ${IDLE_SECONDS} s`);
+    // Idle: the daemon and a bare fastify process side by side over the same window.
+    const pid = daemonPid(daemon);
+    const hello = execa('ip', ['netns', 'exec', NS, process.execPath, `${REPO_ROOT}bench/fixtures/hello-server.mjs`], { buffer: false });
+    await new Promise<void>((resolve) => hello.stdout?.once('data', () => resolve()));
+    const helloPid = hello.pid ?? 0;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const [d0, h0] = [cpuTicks(pid), cpuTicks(helloPid)];
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1_000));
+    const cpu = ((cpuTicks(pid) - d0) / CLOCK_TICKS_PER_S / IDLE_SECONDS) * 100;
+    const helloCpu = ((cpuTicks(helloPid) - h0) / CLOCK_TICKS_PER_S / IDLE_SECONDS) * 100;
+    const rss = rssMb(pid);
+    const helloRss = rssMb(helloPid);
+    hello.kill();
+    await hello.catch(() => undefined);
+    rows.push({
+      benchmark: 'idle daemon RSS',
+      measured: `${rss.toFixed(1)} MB`,
+      baseline: `${helloRss.toFixed(1)} MB (bare fastify)`,
+      ratio: `${(rss / helloRss).toFixed(2)}×`,
+      target: '≤ 80 MB',
+      ok: rss <= 80,
+    });
+    rows.push({
+      benchmark: `idle daemon CPU over ${IDLE_SECONDS} s`,
+      measured: `${cpu.toFixed(2)} % of a core`,
+      baseline: `${helloCpu.toFixed(2)} % (bare fastify)`,
+      ratio: '-',
+      target: '< 1 %',
+      ok: cpu < 1,
+    });
+
+    progress(`SSE fan-out to ${SSE_SUBSCRIBERS} subscribers`);
+    const one = await sseFanOut(daemon, 1);
+    const many = await sseFanOut(daemon, SSE_SUBSCRIBERS);
+    rows.push({
+      benchmark: `${SSE_SUBSCRIBERS} SSE subscribers: memory per subscriber`,
+      measured: `${many.perSubscriberKb.toFixed(1)} KB`,
+      baseline: `${one.perSubscriberKb.toFixed(1)} KB (1 subscriber)`,
+      ratio: '-',
+      target: 'report',
+      ok: many.got === SSE_SUBSCRIBERS,
+    });
+    rows.push({
+      benchmark: `${SSE_SUBSCRIBERS} SSE subscribers: event fan-out latency`,
+      measured: `p50 ${f(many.p50)}, p99 ${f(many.p99)}, max ${f(many.max)} (${many.got} got it)`,
+      baseline: `${f(one.p50)} (1 subscriber)`,
+      ratio: `${(many.p99 / (one.p50 || 1)).toFixed(1)}× (p99)`,
+      target: 'report',
+      ok: many.got === SSE_SUBSCRIBERS,
+    });
+  } finally {
+    await daemon.stop();
+  }
+}
+
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
+const progress = (what: string) => process.stderr.write(`› ${what}\n`);
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('npm run bench builds a network namespace: run it as root');
@@ -66,6 +211,7 @@ async function main(): Promise<void> {
     await ip('-n', NS, 'link', 'set', 'eth0', 'up');
     await ip('-n', NS, 'link', 'set', 'peer0', 'up');
 
+    progress('one-shot CLI wall time');
     const fast = await startBackend(NS, ['--host', '::', '--id', 'fast']);
     backends.push(fast);
     const baseline = medianWall([process.execPath, '-e', '0']);
@@ -79,6 +225,7 @@ async function main(): Promise<void> {
       ok: oneShot <= 3 * baseline,
     });
 
+    progress('concurrent verification');
     const slow = await startBackend(NS, ['--host', '::', '--id', 'slow', '--delay', String(BACKEND_DELAY_MS)]);
     backends.push(slow);
     const c = await inNamespace([String(slow.port), 'concurrency']);
@@ -92,6 +239,7 @@ async function main(): Promise<void> {
       ok: (c.totalMs ?? 0) <= budget,
     });
 
+    progress('a dropped candidate');
     const clean = await inNamespace([String(fast.port), 'drop', String(DROP_TIMEOUT_MS)]);
     await ip('-n', NS, 'addr', 'add', '10.77.9.99/24', 'dev', 'eth0');
     await nft(NS, 'table inet epdbench {\n  chain input {\n    type filter hook input priority 0;\n    ip daddr 10.77.9.99 drop\n  }\n}\n');
@@ -112,6 +260,10 @@ async function main(): Promise<void> {
       target: 'not delayed (≪ timeout)',
       ok: (dropped.othersMaxLatencyMs ?? 0) < DROP_TIMEOUT_MS / 4,
     });
+    await execa('ip', ['netns', 'exec', NS, 'nft', 'delete', 'table', 'inet', 'epdbench']);
+    await ip('-n', NS, 'addr', 'del', '10.77.9.99/24', 'dev', 'eth0');
+
+    if (!process.argv.includes('--no-daemon')) await daemonSection(rows, fast, baseline);
   } finally {
     await Promise.all(backends.map((b) => b.stop()));
     await deleteNamespace(NS);

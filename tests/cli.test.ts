@@ -6,7 +6,7 @@ import { netnsUnavailableReason } from './helpers/require-root.js';
 
 describe('endpoints CLI usage', () => {
   it.each([
-    [['list'], /--port N is required/],
+    [['list', '--timeout', '100'], /--timeout goes with --port/],
     [['list', '--port', '0'], /--port must be a whole number from 1 to 65535, got "0"/],
     [['list', '--port', '3000', '--bogus'], /Unknown option '--bogus'/],
     [['list', '--port', '3000', '--identity', 'md5'], /--identity md5: kind: /],

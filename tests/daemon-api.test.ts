@@ -51,7 +51,11 @@ describe.skipIf(unavailable)('the daemon API over real HTTP', () => {
       const res = await requestOne(daemon, { path: '/v1/backends', headers: { host: 'evil.example' } });
       expect(res.status).toBe(403);
       expect(res.json()).toMatchObject({ code: 'ENDPOINTD_HOST_REJECTED' });
-      const health = await requestOne(daemon, { path: '/v1/health', auth: false, headers: { host: `evil.example:${new URL(daemon.url).port}` } });
+      const health = await requestOne(daemon, {
+        path: '/v1/health',
+        auth: false,
+        headers: { host: `evil.example:${new URL(daemon.url).port}` },
+      });
       expect(health.status).toBe(403);
     });
     it('refuses a foreign Origin and answers CORS for the allowed one', async () => {
@@ -113,8 +117,18 @@ describe.skipIf(unavailable)('the daemon API over real HTTP', () => {
       const body = fc.oneof(
         fc.json(),
         fc.string(),
-        fc.record({ name: fc.string(), port: fc.oneof(fc.integer(), fc.string(), fc.double()), probePath: fc.string(), identity: fc.anything() }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
-        fc.record({ type: fc.oneof(fc.constantFrom('lan', 'cloudflare-quick', 'tailscale-funnel'), fc.string()), options: fc.anything() }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+        fc
+          .record(
+            { name: fc.string(), port: fc.oneof(fc.integer(), fc.string(), fc.double()), probePath: fc.string(), identity: fc.anything() },
+            { requiredKeys: [] },
+          )
+          .map((o) => JSON.stringify(o)),
+        fc
+          .record(
+            { type: fc.oneof(fc.constantFrom('lan', 'cloudflare-quick', 'tailscale-funnel'), fc.string()), options: fc.anything() },
+            { requiredKeys: [] },
+          )
+          .map((o) => JSON.stringify(o)),
       );
       const samples = fc.sample(fc.tuple(fc.constantFrom(...routes), body), { numRuns: 300, seed: 4242 });
       const responses = await request(
@@ -160,12 +174,24 @@ describe.skipIf(unavailable)('the daemon API over real HTTP', () => {
       const doc = res.json<{ openapi: string; paths: Record<string, unknown> }>();
       expect(doc.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.paths)).toEqual(
-        expect.arrayContaining(['/v1/health', '/v1/backends', '/v1/backends/{name}/endpoints', '/v1/backends/{name}/default', '/v1/providers', '/v1/backends/{name}/exposures', '/v1/events']),
+        expect.arrayContaining([
+          '/v1/health',
+          '/v1/backends',
+          '/v1/backends/{name}/endpoints',
+          '/v1/backends/{name}/default',
+          '/v1/providers',
+          '/v1/backends/{name}/exposures',
+          '/v1/events',
+        ]),
       );
       expect(JSON.stringify(doc.paths['/v1/backends/{name}/endpoints'])).toMatch(/mixedContentSafe/);
     });
     it('refuses exposures no provider offers, with a hint', async () => {
-      const res = await requestOne(daemon, { method: 'POST', path: '/v1/backends/app/exposures', body: JSON.stringify({ type: 'cloudflare-quick' }) });
+      const res = await requestOne(daemon, {
+        method: 'POST',
+        path: '/v1/backends/app/exposures',
+        body: JSON.stringify({ type: 'cloudflare-quick' }),
+      });
       expect(res.json()).toMatchObject({ statusCode: 400, code: 'ENDPOINTD_EXPOSURE_UNSUPPORTED' });
     });
   });

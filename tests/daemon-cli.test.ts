@@ -71,7 +71,9 @@ describe.skipIf(unavailable)('the endpoints CLI against a running daemon', () =>
   });
 
   it('backends add, list and remove; then --backend is needed', async () => {
-    expect((await cli(['backends', 'add', 'second', '--port', String(backend.port), '--identity', 'header:X-Backend-Id'])).exitCode).toBe(0);
+    expect((await cli(['backends', 'add', 'second', '--port', String(backend.port), '--identity', 'header:X-Backend-Id'])).exitCode).toBe(
+      0,
+    );
     expect((await cli(['backends', 'list'])).stdout).toMatch(/app\s+port \d+\s+flag\nsecond\s+port \d+\s+api/);
     const ambiguous = await cli(['list']);
     expect(ambiguous.exitCode).toBe(2);

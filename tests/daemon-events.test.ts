@@ -47,7 +47,10 @@ describe.skipIf(unavailable)('the event stream', () => {
     const line = await survivor.waitFor((l) => l.event === 'default', 3_000);
     expect(line.data).toMatchObject({ backend: 'app', default: { type: 'loopback', requestedType: 'loopback', fallback: false } });
     await requestOne(daemon, { method: 'DELETE', path: '/v1/backends/app/default' });
-    await survivor.waitFor((l) => l.event === 'default' && (l.data as { default: { requestedType: null } }).default.requestedType === null, 3_000);
+    await survivor.waitFor(
+      (l) => l.event === 'default' && (l.data as { default: { requestedType: null } }).default.requestedType === null,
+      3_000,
+    );
     await survivor.close();
   });
 

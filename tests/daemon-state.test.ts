@@ -54,7 +54,10 @@ describe.skipIf(unavailable)('daemon state in $ENDPOINTD_HOME', () => {
 
   it('reports a state file that is JSON but not a valid state, by field', async () => {
     const home = tempHome();
-    writeFileSync(join(home, 'state.json'), JSON.stringify({ version: 1, backends: [], defaults: { app: 'carrier-pigeon' }, exposures: [] }));
+    writeFileSync(
+      join(home, 'state.json'),
+      JSON.stringify({ version: 1, backends: [], defaults: { app: 'carrier-pigeon' }, exposures: [] }),
+    );
     const daemon = await startDaemon(ns, [], { home });
     const health = Health.parse((await requestOne(daemon, { path: '/v1/health', auth: false })).json());
     expect(health.problems[0]?.message).toMatch(/does not match the state schema: defaults\.app/);
@@ -68,7 +71,11 @@ describe.skipIf(unavailable)('daemon state in $ENDPOINTD_HOME', () => {
     const types = ['lan', 'custom', 'tailscale-ip', 'loopback', 'cloudflare-quick'];
     const flood = request(
       daemon,
-      Array.from({ length: 2_000 }, (_, i) => ({ method: 'PUT', path: '/v1/backends/app/default', body: JSON.stringify({ type: types[i % types.length] }) })),
+      Array.from({ length: 2_000 }, (_, i) => ({
+        method: 'PUT',
+        path: '/v1/backends/app/default',
+        body: JSON.stringify({ type: types[i % types.length] }),
+      })),
     );
     await new Promise((r) => setTimeout(r, 400));
     await daemon.kill9();

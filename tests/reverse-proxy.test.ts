@@ -66,7 +66,14 @@ describe.skipIf(unavailable)('custom endpoints through a real nginx reverse prox
   it('verifies the proxied HTTPS URL, WebSocket included, as usable from HTTPS pages', async () => {
     const list = EndpointList.parse((await requestOne(daemon, { path: '/v1/backends/dash/endpoints?refresh=true' })).json());
     const good = list.endpoints.find((e) => e.url === url(8443));
-    expect(good).toMatchObject({ type: 'custom', provider: 'core', label: 'nginx', status: 'verified', family: 'dns', scope: 'this-machine' });
+    expect(good).toMatchObject({
+      type: 'custom',
+      provider: 'core',
+      label: 'nginx',
+      status: 'verified',
+      family: 'dns',
+      scope: 'this-machine',
+    });
     expect(good?.verification).toMatchObject({ websocket: 'ok', identity: 'fingerprint', identityStrength: 'strong' });
     expect(good?.tls).toMatchObject({ trusted: true, issuer: 'endpointd tests' });
     expect(good?.browser.mixedContentSafe).toBe(true);
@@ -82,13 +89,18 @@ describe.skipIf(unavailable)('custom endpoints through a real nginx reverse prox
 
   it('reports a proxy whose upstream is down as unreachable (bad gateway), not wrong-backend', async () => {
     const list = EndpointList.parse((await requestOne(daemon, { path: '/v1/backends/dash/endpoints' })).json());
-    expect(list.endpoints.find((e) => e.url === url(8445))).toMatchObject({ status: 'unreachable', verification: { reason: 'proxy-bad-gateway', httpStatus: 502 } });
+    expect(list.endpoints.find((e) => e.url === url(8445))).toMatchObject({
+      status: 'unreachable',
+      verification: { reason: 'proxy-bad-gateway', httpStatus: 502 },
+    });
   });
 
   it('keeps each backend its own list and default', async () => {
     await requestOne(daemon, { method: 'PUT', path: '/v1/backends/other/default', body: '{"type":"loopback"}' });
     const [dashList, otherList] = await Promise.all(
-      ['dash', 'other'].map(async (name) => EndpointList.parse((await requestOne(daemon, { path: `/v1/backends/${name}/endpoints` })).json())),
+      ['dash', 'other'].map(async (name) =>
+        EndpointList.parse((await requestOne(daemon, { path: `/v1/backends/${name}/endpoints` })).json()),
+      ),
     );
     expect(otherList?.endpoints.map((e) => e.type)).toEqual(['loopback']);
     expect(otherList?.default).toMatchObject({ type: 'loopback', requestedType: 'loopback' });

@@ -25,12 +25,20 @@ export function tempHome(): string {
 }
 
 /** Starts the real daemon inside a namespace (loopback there is the test's own) on a free port. */
-export async function startDaemon(ns: string, args: string[], options: { home?: string; env?: Record<string, string> } = {}): Promise<RunningDaemon> {
+export async function startDaemon(
+  ns: string,
+  args: string[],
+  options: { home?: string; env?: Record<string, string> } = {},
+): Promise<RunningDaemon> {
   const home = options.home ?? tempHome();
   const addressFile = join(home, 'daemon.json');
   rmSync(addressFile, { force: true }); // left by a daemon killed with SIGKILL
   const [cmd, argv] = inNamespace(ns, process.execPath, [DAEMON_BIN, '--listen', '127.0.0.1:0', ...args]);
-  const child = execa(cmd, argv, { reject: false, env: { ENDPOINTD_HOME: home, NO_COLOR: '1', ...options.env }, forceKillAfterDelay: 5_000 });
+  const child = execa(cmd, argv, {
+    reject: false,
+    env: { ENDPOINTD_HOME: home, NO_COLOR: '1', ...options.env },
+    forceKillAfterDelay: 5_000,
+  });
   const deadline = Date.now() + START_TIMEOUT_MS;
   let exited = false;
   void child.then(() => {
@@ -82,7 +90,11 @@ export async function request(daemon: RunningDaemon, requests: DriverRequest[]):
   const payload = requests.map((r) => ({
     method: r.method ?? 'GET',
     url: r.path.startsWith('http') ? r.path : `${daemon.url}${r.path}`,
-    headers: { ...(r.auth === false ? {} : { authorization: `Bearer ${daemon.token}` }), ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}), ...r.headers },
+    headers: {
+      ...(r.auth === false ? {} : { authorization: `Bearer ${daemon.token}` }),
+      ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...r.headers,
+    },
     body: r.body,
   }));
   const [cmd, argv] = inNamespace(daemon.ns, process.execPath, [HTTP_DRIVER]);
@@ -105,7 +117,13 @@ export interface EventLine {
 
 /** Subscribes to /v1/events from inside the namespace; resolves events as they arrive. */
 export function subscribe(daemon: RunningDaemon, query = '') {
-  const [cmd, argv] = inNamespace(daemon.ns, process.execPath, [HTTP_DRIVER, '--sse', `${daemon.url}/v1/events${query}`, '--header', `authorization: Bearer ${daemon.token}`]);
+  const [cmd, argv] = inNamespace(daemon.ns, process.execPath, [
+    HTTP_DRIVER,
+    '--sse',
+    `${daemon.url}/v1/events${query}`,
+    '--header',
+    `authorization: Bearer ${daemon.token}`,
+  ]);
   const child = execa(cmd, argv, { reject: false, buffer: false });
   const lines: EventLine[] = [];
   const waiters: Array<() => void> = [];
@@ -126,7 +144,8 @@ export function subscribe(daemon: RunningDaemon, query = '') {
         const found = lines.find(predicate);
         if (found) return found;
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${lines.map((l) => l.event ?? JSON.stringify(l)).join(', ')}`);
+        if (left <= 0)
+          throw new Error(`no matching event within ${timeoutMs} ms; got ${lines.map((l) => l.event ?? JSON.stringify(l)).join(', ')}`);
         await new Promise<void>((r) => {
           const t = setTimeout(r, left);
           waiters.push(() => {

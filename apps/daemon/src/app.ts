@@ -38,13 +38,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Per-request log lines would cost throughput on the hot path; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // No per-request child logger (one allocation per request on the hot path): errors are
+    // logged with their own context by the error handler.
+    childLoggerFactory: (logger) => logger,
     // Errors fastify answers itself (bad URL encoding, malformed HTTP) keep the API's one error shape.
     frameworkErrors: (error, _req, reply) => {
       (reply as FastifyReply).code(400).send({ statusCode: 400, code: 'ENDPOINTD_BAD_REQUEST', message: error.message });
     },
     clientErrorHandler: (_err, socket) => {
       const body = JSON.stringify({ statusCode: 400, code: 'ENDPOINTD_BAD_REQUEST', message: 'malformed HTTP request' });
-      if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      if (socket.writable)
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       else socket.destroy();
     },
   });

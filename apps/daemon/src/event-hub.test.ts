@@ -37,7 +37,9 @@ describe('event hub', () => {
     hub.publish('default', { backend: 'other' }, 'other');
     hub.publish('default', { backend: 'app' }, 'app');
     hub.publish('provider', [], null);
-    expect(got.join('')).toBe('retry: 3000\n: connected\n\nid: 2\nevent: default\ndata: {"backend":"app"}\n\nid: 3\nevent: provider\ndata: []\n\n');
+    expect(got.join('')).toBe(
+      'retry: 3000\n: connected\n\nid: 2\nevent: default\ndata: {"backend":"app"}\n\nid: 3\nevent: provider\ndata: []\n\n',
+    );
     hub.close();
   });
 });

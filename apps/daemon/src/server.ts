@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
-import pretty from 'pino-pretty';
 import writeFileAtomic from 'write-file-atomic';
 import { buildApp } from './app.js';
 import type { StaticBackend } from './backend-book.js';
@@ -66,7 +65,10 @@ export async function main(argv: string[]): Promise<number> {
   // Secrets never reach the log: the token is not logged, and headers are redacted if ever serialised.
   const logger = pino(
     { level, redact: ['req.headers.authorization', 'headers.authorization', '*.token'] },
-    process.stderr.isTTY ? pretty({ destination: 2, colorize: !('NO_COLOR' in process.env) }) : pino.destination(2),
+    // pino-pretty only on a terminal, loaded only then: a service logs JSON and saves the memory.
+    process.stderr.isTTY
+      ? (await import('pino-pretty')).default({ destination: 2, colorize: !('NO_COLOR' in process.env) })
+      : pino.destination(2),
   );
   if (!isLoopbackListen(listen.host)) {
     if (!values['allow-non-loopback']) {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { acquireInstanceLock, AlreadyRunningError } from './instance-lock.js';
+import { AlreadyRunningError, acquireInstanceLock } from './instance-lock.js';
 import { createStateStore } from './state-store.js';
 import { ensureToken, tokensMatch } from './token.js';
 
@@ -19,7 +19,9 @@ describe('state store', () => {
   });
   it('serialises concurrent saves so the last one wins and the file is always whole', async () => {
     const store = createStateStore(home());
-    await Promise.all(['lan', 'custom', 'loopback'].map((t) => store.save({ version: 1, backends: [], defaults: { app: t as 'lan' }, exposures: [] })));
+    await Promise.all(
+      ['lan', 'custom', 'loopback'].map((t) => store.save({ version: 1, backends: [], defaults: { app: t as 'lan' }, exposures: [] })),
+    );
     expect(JSON.parse(readFileSync(store.file, 'utf8')).defaults.app).toBe('loopback');
   });
   it('moves an invalid file aside with a timestamp instead of overwriting it', async () => {

@@ -93,7 +93,8 @@ export function readJsonField(body: Buffer, field: string): string | null {
 
 /** Two fingerprints of the same backend: exact when its page is stable, else status, type, title and shape. */
 export function matchesFingerprint(ref: Fingerprint, strength: 'strong' | 'weak', got: Fingerprint): boolean {
-  const loose = ref.status === got.status && ref.contentType === got.contentType && ref.title === got.title && ref.shapeHash === got.shapeHash;
+  const loose =
+    ref.status === got.status && ref.contentType === got.contentType && ref.title === got.title && ref.shapeHash === got.shapeHash;
   return strength === 'strong' ? loose && ref.bodyHash === got.bodyHash : loose;
 }
 

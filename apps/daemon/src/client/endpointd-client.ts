@@ -12,6 +12,7 @@ import {
   ProviderStatus,
 } from '@endpointd/core';
 import * as z from 'zod';
+import { fetchTransport, type Transport } from './transport.js';
 
 /** Requests that are not event streams give up after this long. */
 export const CLIENT_TIMEOUT_MS = 30_000;
@@ -59,8 +60,8 @@ export interface EndpointdClientOptions {
   /** e.g. "http://127.0.0.1:4737" */
   baseUrl: string;
   token: string;
-  /** @default globalThis.fetch */
-  fetch?: typeof fetch;
+  /** How to send requests. @default fetchTransport() (globalThis.fetch) */
+  transport?: Transport;
   /** @default CLIENT_TIMEOUT_MS */
   timeoutMs?: number;
 }
@@ -68,14 +69,15 @@ export interface EndpointdClientOptions {
 /** A typed client of the endpointd API; every answer is validated with core's schemas. */
 export function createEndpointdClient(options: EndpointdClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
+  const transport = options.transport ?? fetchTransport();
   const timeoutMs = options.timeoutMs ?? CLIENT_TIMEOUT_MS;
   const enc = encodeURIComponent;
 
-  async function send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  async function send(method: string, path: string, body?: unknown, signal?: AbortSignal) {
     try {
-      return await doFetch(`${base}${path}`, {
+      return await transport({
         method,
+        url: `${base}${path}`,
         headers: { authorization: `Bearer ${options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: signal ?? AbortSignal.timeout(timeoutMs),
@@ -90,7 +92,7 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
     const res = await send(method, path, body);
     const text = await res.text();
     const json: unknown = text ? JSON.parse(text) : null;
-    if (!res.ok) {
+    if (res.status >= 400) {
       const parsed = ApiError.safeParse(json);
       throw new EndpointdApiError(
         parsed.success ? parsed.data : { statusCode: res.status, code: 'ENDPOINTD_HTTP_ERROR', message: `HTTP ${res.status}` },
@@ -106,15 +108,15 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
       undefined,
       opts.signal ?? new AbortController().signal,
     );
-    if (!res.ok || !res.body) {
-      const parsed = ApiError.safeParse(await res.json().catch(() => null));
+    if (res.status !== 200) {
+      const parsed = ApiError.safeParse(await res.text().then(JSON.parse, () => null));
       throw new EndpointdApiError(
         parsed.success ? parsed.data : { statusCode: res.status, code: 'ENDPOINTD_HTTP_ERROR', message: `HTTP ${res.status}` },
       );
     }
     const decoder = new TextDecoder();
     let buffer = '';
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of res.stream()) {
       buffer += decoder.decode(chunk, { stream: true });
       let end = buffer.indexOf('\n\n');
       while (end !== -1) {

@@ -8,3 +8,4 @@ export {
   type EndpointdClientOptions,
 } from './endpointd-client.js';
 export { connectLocalDaemon, localDaemonUrl } from './local-daemon.js';
+export { fetchTransport, nodeHttpTransport, type Transport, type TransportRequest, type TransportResponse } from './transport.js';

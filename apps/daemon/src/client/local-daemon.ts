@@ -4,6 +4,7 @@ import { DEFAULT_LISTEN } from '../daemon-flags.js';
 import { HOME_FILES, resolveHome } from '../home.js';
 import { readToken } from '../token.js';
 import { createEndpointdClient, DaemonUnreachableError, type EndpointdClient } from './endpointd-client.js';
+import { nodeHttpTransport } from './transport.js';
 
 /** Where the local daemon listens: $ENDPOINTD_URL, else what it wrote in its home, else the default. */
 export function localDaemonUrl(home: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -23,5 +24,5 @@ export function connectLocalDaemon(env: NodeJS.ProcessEnv = process.env): Endpoi
   const baseUrl = localDaemonUrl(home, env);
   const token = readToken(home);
   if (token === null) throw new DaemonUnreachableError(baseUrl);
-  return createEndpointdClient({ baseUrl, token });
+  return createEndpointdClient({ baseUrl, token, transport: nodeHttpTransport });
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { tokensMatch } from '../token.js';
+import { createTokenChecker } from '../token.js';
 
 export interface GuardOptions {
   token: string;
@@ -27,41 +27,51 @@ export function loopbackHosts(port: number, listenHost: string): Set<string> {
  */
 export const guard = fp<GuardOptions>(
   async (app, opts) => {
-    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const isToken = createTokenChecker(opts.token);
+    // A callback hook rather than an async one: it runs on every request.
+    app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
       const host = (req.headers.host ?? '').toLowerCase();
       const allowedHosts = opts.allowedHosts();
       if (!allowedHosts.has(host)) {
-        return refuse(
+        refuse(
           reply,
           403,
           'ENDPOINTD_HOST_REJECTED',
           `Host "${host.slice(0, 100)}" is not this daemon's address`,
           `Call the daemon as http://${[...allowedHosts][0]}; other host names are refused to stop DNS rebinding.`,
         );
+        return;
       }
       const origin = req.headers.origin;
       if (origin !== undefined && !opts.allowedOrigins.has(origin)) {
-        return refuse(
+        refuse(
           reply,
           403,
           'ENDPOINTD_ORIGIN_REJECTED',
           `Origin "${origin.slice(0, 200)}" is not allowed`,
           'Allow it with `endpointd --allow-origin ORIGIN` or "allowedOrigins" in the config file.',
         );
+        return;
       }
-      if (req.method === 'OPTIONS' && origin !== undefined) return; // CORS preflight, answered by @fastify/cors
-      if (req.method === 'GET' && req.url === '/v1/health') return;
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-      if (!match?.[1] || !tokensMatch(opts.token, match[1])) {
+      // CORS preflights are answered by @fastify/cors; health is public.
+      if ((req.method === 'OPTIONS' && origin !== undefined) || (req.method === 'GET' && req.url === '/v1/health')) {
+        done();
+        return;
+      }
+      const auth = req.headers.authorization ?? '';
+      const hasBearer = auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ';
+      if (!hasBearer || !isToken(auth.slice(7).trim())) {
         reply.header('www-authenticate', 'Bearer realm="endpointd"');
-        return refuse(
+        refuse(
           reply,
           401,
           'ENDPOINTD_UNAUTHORIZED',
-          match ? 'wrong token' : 'missing bearer token',
+          hasBearer ? 'wrong token' : 'missing bearer token',
           'Send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.',
         );
+        return;
       }
+      done();
     });
   },
   { name: 'endpointd-guard' },
