@@ -1,6 +1,9 @@
 // Runs inside the bench namespace, where the daemon listens on loopback. Prints one JSON line.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 
 const [mode = '', url = '', token = '', count = '1000'] = process.argv.slice(2);
@@ -8,7 +11,7 @@ const ROUND_S = 2;
 const ROUNDS = 5;
 const CONNECTIONS = 10;
 
-async function measure(target: string, headers: Record<string, string>, durationS: number): Promise<number> {
+async function measure(target: string, headers: Readonly<Record<string, string>>, durationS: number): Promise<number> {
   const result = await autocannon({ url: target, headers, connections: CONNECTIONS, duration: durationS });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
@@ -19,8 +22,8 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 }
 
-async function startHello(): Promise<{ port: number; stop: () => void }> {
-  const child = spawn(process.execPath, [new URL('./fixtures/hello-server.mjs', import.meta.url).pathname], {
+async function startHello(payloadFile: string): Promise<{ port: number; stop: () => void }> {
+  const child = spawn(process.execPath, [new URL('./fixtures/hello-server.mjs', import.meta.url).pathname, payloadFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve) =>
@@ -30,22 +33,32 @@ async function startHello(): Promise<{ port: number; stop: () => void }> {
 }
 
 if (mode === 'throughput') {
-  const hello = await startHello();
+  const endpointsUrl = `${url}/v1/backends/app/endpoints`;
+  const auth = { authorization: `Bearer ${token}` };
+  const body = await fetch(endpointsUrl, { headers: auth }).then((r) => r.arrayBuffer());
+  const payloadFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'endpoints.json');
+  writeFileSync(payloadFile, Buffer.from(body));
+  const hello = await startHello(payloadFile);
   try {
-    const daemonTarget = [`${url}/v1/backends/app/endpoints`, { authorization: `Bearer ${token}` }] as const;
-    const helloTarget = [`http://127.0.0.1:${hello.port}/hello`, {}] as const;
-    await measure(...daemonTarget, 1); // warm-up
-    await measure(...helloTarget, 1);
-    // Alternating short rounds: this machine's speed drifts, so both sides see the same conditions.
-    const daemon: number[] = [];
-    const baseline: number[] = [];
-    const ratios: number[] = [];
+    const targets: Record<'daemon' | 'hello' | 'samePayload', { url: string; headers: Record<string, string> }> = {
+      daemon: { url: endpointsUrl, headers: auth },
+      hello: { url: `http://127.0.0.1:${hello.port}/hello`, headers: {} },
+      samePayload: { url: `http://127.0.0.1:${hello.port}/payload`, headers: {} },
+    };
+    for (const t of Object.values(targets)) await measure(t.url, t.headers, 1); // warm-up
+    // Alternating short rounds: this machine's speed drifts, so all sides see the same conditions.
+    const rates = { daemon: [] as number[], hello: [] as number[], samePayload: [] as number[] };
+    const vsHello: number[] = [];
+    const vsPayload: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
-      daemon.push(await measure(...daemonTarget, ROUND_S));
-      baseline.push(await measure(...helloTarget, ROUND_S));
-      ratios.push((daemon.at(-1) ?? 0) / (baseline.at(-1) ?? 1));
+      for (const k of ['daemon', 'hello', 'samePayload'] as const)
+        rates[k].push(await measure(targets[k].url, targets[k].headers, ROUND_S));
+      vsHello.push((rates.daemon.at(-1) ?? 0) / (rates.hello.at(-1) ?? 1));
+      vsPayload.push((rates.daemon.at(-1) ?? 0) / (rates.samePayload.at(-1) ?? 1));
     }
-    process.stdout.write(`${JSON.stringify({ daemon: median(daemon), baseline: median(baseline), ratio: median(ratios) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bytes: body.byteLength, daemon: median(rates.daemon), hello: median(rates.hello), samePayload: median(rates.samePayload), vsHello: median(vsHello), vsPayload: median(vsPayload) })}\n`,
+    );
   } finally {
     hello.stop();
   }

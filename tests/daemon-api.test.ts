@@ -169,6 +169,17 @@ describe.skipIf(unavailable)('the daemon API over real HTTP', () => {
       const list = EndpointList.parse(res.json());
       expect(list.endpoints).toMatchObject([{ type: 'loopback', status: 'verified' }]);
     });
+    it('answers 304 to a poller whose ETag is current', async () => {
+      const first = await requestOne(daemon, { path: '/v1/backends/app/endpoints' });
+      const etag = first.headers.etag ?? '';
+      expect(etag).toMatch(/^"[\w-]{22}"$/);
+      const [again, stale] = await request(daemon, [
+        { path: '/v1/backends/app/endpoints', headers: { 'if-none-match': etag } },
+        { path: '/v1/backends/app/endpoints', headers: { 'if-none-match': '"old"' } },
+      ]);
+      expect(again).toMatchObject({ status: 304, body: '' });
+      expect(stale?.status).toBe(200);
+    });
     it('publishes an OpenAPI document generated from the zod schemas', async () => {
       const res = await requestOne(daemon, { path: '/openapi.json' });
       const doc = res.json<{ openapi: string; paths: Record<string, unknown> }>();

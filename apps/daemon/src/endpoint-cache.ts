@@ -1,11 +1,18 @@
+import { createHash } from 'node:crypto';
 import { type EndpointList, markDefault, type Registry, resolveDefault } from '@endpointd/core';
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
 
-/** A cached list and its JSON, serialised once per change rather than once per request. */
+/** A cached list with its encoded JSON and ETag, made once per change rather than once per request. */
 export interface CachedList {
   list: EndpointList;
-  json: string;
+  body: Buffer;
+  etag: string;
+}
+
+function cachedOf(list: EndpointList): CachedList {
+  const body = Buffer.from(JSON.stringify(list));
+  return { list, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
 }
 
 interface Entry {
@@ -45,7 +52,7 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
 
   function store(name: string, list: EndpointList): CachedList {
     const entry = entryOf(name);
-    const cached = { list, json: JSON.stringify(list) };
+    const cached = cachedOf(list);
     const signature = signatureOf(list);
     const changed = entry.signature !== undefined && entry.signature !== signature;
     const previousDefault = entry.cached?.list.default;
@@ -63,15 +70,15 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
     const backend = book.get(name);
     const entry = entryOf(name);
     if (entry.inflight) return entry.inflight;
-    entry.inflight = registry
+    const run = registry
       .discover(backend, { savedDefaultType: book.defaultType(name) })
-      .then((list) =>
-        entries.has(name) && book.list().some((b) => b.name === name) ? store(name, list) : { list, json: JSON.stringify(list) },
-      )
+      // A backend removed while its refresh ran is answered once but not cached again.
+      .then((list) => (entries.has(name) && book.list().some((b) => b.name === name) ? store(name, list) : cachedOf(list)))
       .finally(() => {
         entry.inflight = undefined;
       });
-    return entry.inflight;
+    entry.inflight = run;
+    return run;
   }
 
   return {

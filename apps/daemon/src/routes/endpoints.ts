@@ -22,7 +22,7 @@ export const endpointRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (
         security: SECURITY,
         params: BackendParams,
         querystring: ListQuery,
-        response: { 200: EndpointList, ...ERROR_RESPONSES },
+        response: { 200: EndpointList, 304: z.null().describe('Not modified: the If-None-Match ETag is current'), ...ERROR_RESPONSES },
       },
     },
     async (req, reply) => {
@@ -31,10 +31,13 @@ export const endpointRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (
         const backend = daemon.book.get(name);
         return await daemon.registry.discover(backend, { verify: false, savedDefaultType: daemon.book.defaultType(name) });
       }
-      const { json } = await daemon.cache.get(name, { refresh: req.query.refresh === 'true' });
-      // Serialised once per change, so the hot path only copies a string; fastify sends a string
-      // payload as is, which the zod type provider cannot express.
-      return reply.type('application/json; charset=utf-8').send(json as unknown as EndpointList);
+      const { body, etag } = await daemon.cache.get(name, { refresh: req.query.refresh === 'true' });
+      reply.header('etag', etag).header('cache-control', 'no-cache');
+      // A GUI that polls gets 304 until the list changes.
+      if (req.headers['if-none-match'] === etag) return reply.code(304).send(null);
+      // Encoded once per change, so the hot path only copies bytes; fastify sends a Buffer as
+      // is, which the zod type provider cannot express.
+      return reply.type('application/json; charset=utf-8').send(body as unknown as EndpointList);
     },
   );
   app.get(
