@@ -1,24 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byUrl, listJson, tag } from './helpers/list.js';
 import { createLanTopology, type LanTopology } from './helpers/netns.js';
-import { type RunningBackend, startBackend } from './helpers/processes.js';
+import { backendPool } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
 
 const unavailable = netnsUnavailableReason();
 
 describe.skipIf(unavailable)('identity checks against real servers', () => {
   let t: LanTopology;
-  const backends: RunningBackend[] = [];
-  const start = async (args: string[]) => {
-    const b = await startBackend(t.host, args);
-    backends.push(b);
-    return b;
-  };
+  const pool = backendPool();
+  const start = (args: string[]) => pool.start(t.host, args);
   beforeAll(async () => {
     t = await createLanTopology(tag('id'));
   });
   afterAll(async () => {
-    await Promise.all(backends.map((b) => b.stop()));
+    await pool.stopAll();
     await t?.destroy();
   });
 

@@ -2,26 +2,22 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byUrl, listJson, tag } from './helpers/list.js';
 import { addVirtualInterfaces, createLanTopology, ip, type LanTopology, nft } from './helpers/netns.js';
-import { inNamespace, type RunningBackend, startBackend } from './helpers/processes.js';
+import { backendPool, inNamespace } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
 
 const unavailable = netnsUnavailableReason(['nft']);
 
 describe.skipIf(unavailable)('two hosts on a LAN (network namespaces)', () => {
   let t: LanTopology;
-  const backends: RunningBackend[] = [];
-  const start = async (args: string[]) => {
-    const b = await startBackend(t.host, args);
-    backends.push(b);
-    return b;
-  };
+  const pool = backendPool();
+  const start = (args: string[]) => pool.start(t.host, args);
 
   beforeAll(async () => {
     t = await createLanTopology(tag('lan'));
     await addVirtualInterfaces(t.host);
   });
   afterAll(async () => {
-    await Promise.all(backends.map((b) => b.stop()));
+    await pool.stopAll();
     await t?.destroy();
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byUrl, listJson, tag } from './helpers/list.js';
 import { createLanTopology, type LanTopology } from './helpers/netns.js';
-import { type RunningBackend, startBackend } from './helpers/processes.js';
+import { backendPool } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
 import { createTestCa, issueCert, selfSignedCert, type TestCa } from './helpers/test-ca.js';
 
@@ -10,19 +10,15 @@ const unavailable = netnsUnavailableReason();
 describe.skipIf(unavailable)('TLS backends, with a CA made at test time', () => {
   let t: LanTopology;
   let ca: TestCa;
-  const backends: RunningBackend[] = [];
-  const start = async (args: string[]) => {
-    const b = await startBackend(t.host, args);
-    backends.push(b);
-    return b;
-  };
+  const pool = backendPool();
+  const start = (args: string[]) => pool.start(t.host, args);
 
   beforeAll(async () => {
     t = await createLanTopology(tag('tls'));
     ca = await createTestCa();
   });
   afterAll(async () => {
-    await Promise.all(backends.map((b) => b.stop()));
+    await pool.stopAll();
     await t?.destroy();
   });
 

@@ -52,3 +52,18 @@ export async function runEndpoints(ns: string | null, args: string[], env: Recor
   const [cmd, argv] = inNamespace(ns, process.execPath, [ENDPOINTS_BIN, ...args]);
   return await execa(cmd, argv, { reject: false, env: { NO_COLOR: '1', ...env }, timeout: 30_000 });
 }
+
+/** Starts backends for one test file and stops them all at the end. */
+export function backendPool(): { start(ns: string | null, args: string[]): Promise<RunningBackend>; stopAll(): Promise<void> } {
+  const running: RunningBackend[] = [];
+  return {
+    async start(ns, args) {
+      const b = await startBackend(ns, args);
+      running.push(b);
+      return b;
+    },
+    stopAll: async () => {
+      await Promise.all(running.splice(0).map((b) => b.stop()));
+    },
+  };
+}

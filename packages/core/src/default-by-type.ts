@@ -1,5 +1,5 @@
 import type { DefaultResolution } from './schema/api.js';
-import type { Endpoint, EndpointType } from './schema/endpoint.js';
+import { type Endpoint, EndpointType } from './schema/endpoint.js';
 
 /** With nothing saved, the first verified type of this list wins. Loopback is never chosen automatically. */
 export const AUTO_DEFAULT_ORDER: readonly EndpointType[] = Object.freeze([
@@ -13,20 +13,8 @@ export const AUTO_DEFAULT_ORDER: readonly EndpointType[] = Object.freeze([
   'custom',
 ]);
 
-/** Listing order of types: the contract's table order. */
-export const TYPE_ORDER: readonly EndpointType[] = Object.freeze([
-  'loopback',
-  'lan',
-  'tailscale-ip',
-  'tailscale-magicdns',
-  'tailscale-serve',
-  'tailscale-funnel',
-  'cloudflare-quick',
-  'cloudflare-named',
-  'ssh-local-forward',
-  'ssh-reverse',
-  'custom',
-]);
+/** Listing order of types: the contract's table order, which the enum keeps. */
+export const TYPE_ORDER: readonly EndpointType[] = EndpointType.options;
 
 const FAMILY_RANK = { ipv4: 0, dns: 0, ipv6: 1 } as const;
 
