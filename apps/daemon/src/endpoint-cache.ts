@@ -66,12 +66,12 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
     return cached;
   }
 
-  function refresh(name: string): Promise<CachedList> {
+  function refresh(name: string, fresh = false): Promise<CachedList> {
     const backend = book.get(name);
     const entry = entryOf(name);
     if (entry.inflight) return entry.inflight;
     const run = registry
-      .discover(backend, { savedDefaultType: book.defaultType(name) })
+      .discover(backend, { savedDefaultType: book.defaultType(name), fresh })
       // A backend removed while its refresh ran is answered once but not cached again.
       .then((list) => (entries.has(name) && book.list().some((b) => b.name === name) ? store(name, list) : cachedOf(list)))
       .finally(() => {
@@ -86,7 +86,7 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
       book.get(name); // 404 for an unknown backend before any work
       const cached = entryOf(name).cached;
       if (cached && !options.refresh) return cached;
-      return await refresh(name);
+      return await refresh(name, options.refresh === true);
     },
     async applyDefaultType(name) {
       const { list } = await this.get(name);

@@ -2,6 +2,7 @@ import {
   type Backend,
   type Exposure,
   ExposureRequest,
+  type ExposureStopReason,
   type ExposureType,
   type ExposureUpdate,
   type Provider,
@@ -172,8 +173,8 @@ export function createExposureManager(deps: {
     return run;
   }
 
-  async function stop(run: Running): Promise<void> {
-    run.controller.abort();
+  async function stop(run: Running, reason: ExposureStopReason): Promise<void> {
+    run.controller.abort(reason);
     running.delete(key(run.backend, run.type));
     await Promise.race([run.done, new Promise((r) => setTimeout(r, EXPOSURE_STOP_TIMEOUT_MS).unref())]);
     publish(run, { state: 'stopped', endpoint: undefined, approvalUrl: undefined });
@@ -208,7 +209,7 @@ export function createExposureManager(deps: {
       const { type } = parsed.data;
       const options = validate(type, providerFor(type), parsed.data.options);
       const existing = running.get(key(backendName, type));
-      if (existing) await stop(existing);
+      if (existing) await stop(existing, 'disabled');
       const records = deps.book.exposureRecords().filter((r) => !(r.backend === backendName && r.type === type));
       await deps.book.setExposureRecords([...records, { backend: backendName, type, options, enabledAt: new Date().toISOString() }]);
       return start(backend, type, options).exposure;
@@ -222,7 +223,7 @@ export function createExposureManager(deps: {
       }
       await deps.book.setExposureRecords(records.filter((r) => !(r.backend === backendName && r.type === type)));
       if (!run) return { backend: backendName, type, provider: 'none', state: 'stopped', updatedAt: new Date().toISOString() };
-      await stop(run);
+      await stop(run, 'disabled');
       return run.exposure;
     },
     async restore() {
@@ -235,7 +236,7 @@ export function createExposureManager(deps: {
       }
     },
     async close() {
-      await Promise.all([...running.values()].map((r) => stop(r)));
+      await Promise.all([...running.values()].map((r) => stop(r, 'daemon-stopping')));
     },
   };
 }

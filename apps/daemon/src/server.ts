@@ -127,12 +127,20 @@ export async function main(argv: string[]): Promise<number> {
     logger.info({ url, home, backends: daemon.book.list().map((b) => b.name) }, 'endpointd listening');
 
     await new Promise<void>((resolveStop) => {
-      const stop = (signal: string) => {
+      // Listeners stay registered (process.on, not once): with none left, signal-exit (used by
+      // execa to clean up children) would re-raise the signal and kill the daemon mid-shutdown.
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          logger.warn({ signal }, 'second signal: exiting now');
+          process.exit(EXIT_FAILED);
+        }
+        stopping = true;
         logger.info({ signal }, 'shutting down');
         resolveStop();
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
     });
     const forced = setTimeout(() => process.exit(EXIT_FAILED), SHUTDOWN_TIMEOUT_MS);
     forced.unref();

@@ -14,13 +14,24 @@ export interface DiscoverContext {
   listen: ListenState | null;
   /** Aborted when the provider's time is up or the caller gave up. */
   signal: AbortSignal;
+  /** The user asked for a refresh: bypass short-lived caches of tool output. */
+  fresh: boolean;
 }
 
 export interface DiscoverResult {
   candidates: CandidateInput[];
   /** Addresses seen and deliberately not proposed, with why (shown by `list --all`). */
   excluded?: Omit<ExcludedAddress, 'provider'>[];
+  /** Present when the provider cannot propose anything here (tool missing, logged out): why, and what to do. */
+  unavailable?: { reason: string; hint: string };
 }
+
+/**
+ * Why an exposure's signal aborted (its `signal.reason`): "disabled" means tear down what was set
+ * up; "daemon-stopping" means stop supervising but leave durable setup (a Serve handler) in
+ * place, so a restart finds it.
+ */
+export type ExposureStopReason = 'disabled' | 'daemon-stopping';
 
 /** What a provider is given to set up, supervise and report one exposure. */
 export interface ExposeContext {
@@ -28,7 +39,7 @@ export interface ExposeContext {
   type: ExposureType;
   /** As the user gave them: the provider validates them with its own schema. */
   options: ExposureOptions;
-  /** Aborted when the user disables the exposure or the daemon stops. */
+  /** Aborted when the user disables the exposure or the daemon stops; `signal.reason` is an ExposureStopReason. */
   signal: AbortSignal;
   /** Reports a state change; the daemon verifies the URL before it calls the exposure active. */
   update(update: ExposureUpdate): void;

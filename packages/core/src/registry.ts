@@ -31,6 +31,8 @@ export interface RegistryOptions {
 export interface DiscoverOptions {
   /** Probe every candidate. @default true */
   verify?: boolean;
+  /** Providers bypass their short caches (a user-requested refresh). @default false */
+  fresh?: boolean;
   /** The backend's saved default type. @default null */
   savedDefaultType?: EndpointType | null;
   signal?: AbortSignal;
@@ -91,7 +93,8 @@ async function runProvider(
     }
     const candidates = result.candidates.filter((c) => provider.types.includes(c.type)).map((c) => ({ ...c, provider: provider.id }));
     const excluded = (result.excluded ?? []).map((e) => ({ ...e, provider: provider.id }));
-    return { report: report(true, candidates.length, null, null), candidates, excluded };
+    const down = result.unavailable;
+    return { report: report(!down, candidates.length, down?.reason ?? null, down?.hint ?? null), candidates, excluded };
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     return {
@@ -154,7 +157,7 @@ export function createRegistry(options: RegistryOptions): Registry {
   async function discover(input: BackendInput, opts: DiscoverOptions = {}): Promise<EndpointList> {
     const backend = Backend.parse(input);
     const { listen, scheme } = await inspectBackend(backend);
-    const ctx = { backend, scheme, listen } as const;
+    const ctx = { backend, scheme, listen, fresh: opts.fresh === true } as const;
     const outcomes = await Promise.all(options.providers.map((p) => runProvider(p, ctx, config.providerTimeoutMs, opts.signal)));
     for (const o of outcomes) emitter.emit('provider', o.report);
     const candidates = dedupe([...outcomes.flatMap((o) => o.candidates), ...customCandidates(backend)]);

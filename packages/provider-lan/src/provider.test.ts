@@ -19,7 +19,13 @@ const interfaces = {
 };
 
 function ctx(listen: DiscoverContext['listen']): DiscoverContext {
-  return { backend: Backend.parse({ name: 'app', port: 3000 }), scheme: 'http', listen, signal: new AbortController().signal };
+  return {
+    backend: Backend.parse({ name: 'app', port: 3000 }),
+    scheme: 'http',
+    listen,
+    signal: new AbortController().signal,
+    fresh: false,
+  };
 }
 
 const provider = createLanProvider(

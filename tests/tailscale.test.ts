@@ -1,0 +1,205 @@
+import { EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { type RunningDaemon, request, requestOne, startDaemon, subscribe, tempHome } from './helpers/daemon.js';
+import { type FakeTailscale, setupFakeTailscale, TS_NAME } from './helpers/fake-tailscale.js';
+import { tag } from './helpers/list.js';
+import { addVirtualInterfaces, createLanTopology, type LanTopology } from './helpers/netns.js';
+import { backendPool, type RunningBackend } from './helpers/processes.js';
+import { netnsUnavailableReason } from './helpers/require-root.js';
+import { createTestCa } from './helpers/test-ca.js';
+
+const unavailable = netnsUnavailableReason();
+const Providers = z.object({ providers: z.array(ProviderStatus) });
+
+describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI', () => {
+  let t: LanTopology;
+  let ts: FakeTailscale;
+  let backend: RunningBackend;
+  let other: RunningBackend;
+  let daemon: RunningDaemon;
+  let home: string;
+  const pool = backendPool();
+  let tsIps: { tailscaleV4: string; tailscaleV6: string };
+
+  const start = async (extraEnv: Record<string, string> = {}) =>
+    await startDaemon(t.host, ['--backend', `app=${backend.port}`], { home, env: { ...ts.env, ...extraEnv } });
+  const list = async () => EndpointList.parse((await requestOne(daemon, { path: '/v1/backends/app/endpoints?refresh=true' })).json());
+  const enable = async (body: unknown) =>
+    await requestOne(daemon, { method: 'POST', path: '/v1/backends/app/exposures', body: JSON.stringify(body) });
+  const waitExposure = async (type: string, states: string[], timeoutMs = 15_000): Promise<Exposure> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { exposures } = z
+        .object({ exposures: z.array(Exposure) })
+        .parse((await requestOne(daemon, { path: '/v1/backends/app/exposures' })).json());
+      const x = exposures.find((e) => e.type === type);
+      if (x && states.includes(x.state)) return x;
+      if (Date.now() > deadline) throw new Error(`exposure ${type} never reached ${states.join('/')}: ${JSON.stringify(x)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const disable = async (type: string) => await requestOne(daemon, { method: 'DELETE', path: `/v1/backends/app/exposures/${type}` });
+
+  beforeAll(async () => {
+    t = await createLanTopology(tag('ts'));
+    tsIps = await addVirtualInterfaces(t.host);
+    backend = await pool.start(t.host, ['--host', '::', '--id', 'ts-app']);
+    other = await pool.start(t.host, ['--host', '127.0.0.1', '--id', 'ts-other']);
+    ts = await setupFakeTailscale(t.host, await createTestCa(), tsIps.tailscaleV4, tsIps.tailscaleV6, [backend.port]);
+    home = tempHome();
+    daemon = await start();
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    ts?.cleanup();
+    await pool.stopAll();
+    await t?.destroy();
+  });
+
+  it('lists the Tailscale IPs and MagicDNS name, verified, and a Serve handler for this backend but not one for another port', async () => {
+    expect((await ts.cli(['serve', '--bg', '--yes', '--https=8443', `http://127.0.0.1:${backend.port}`])).exitCode).toBe(0);
+    expect((await ts.cli(['serve', '--bg', '--yes', '--https=10000', `localhost:${other.port}`])).exitCode).toBe(0);
+    const l = await list();
+    const byType = (type: string) => l.endpoints.filter((e) => e.type === type);
+    expect(byType('tailscale-ip').map((e) => [e.host, e.status])).toEqual([
+      [tsIps.tailscaleV4, 'verified'],
+      [tsIps.tailscaleV6, 'verified'],
+    ]);
+    expect(byType('tailscale-ip')[0]).toMatchObject({
+      scope: 'tailnet',
+      browser: { chromium: 'prompt', firefox: 'blocked', mixedContentSafe: false },
+    });
+    expect(byType('tailscale-magicdns')).toMatchObject([{ url: `http://${TS_NAME}:${backend.port}/`, status: 'verified', family: 'dns' }]);
+    const serve = byType('tailscale-serve');
+    expect(serve).toMatchObject([{ url: `https://${TS_NAME}:8443/`, status: 'verified', scope: 'tailnet', tls: { trusted: true } }]);
+    expect(serve[0]?.browser).toEqual({ mixedContentSafe: true, chromium: 'prompt', firefox: 'ok', safari: 'ok' });
+    expect(l.endpoints.some((e) => e.url.includes(':10000/'))).toBe(false);
+    expect(l.default).toMatchObject({ type: 'lan' });
+    await ts.cli(['serve', '--https=8443', 'off']);
+  });
+
+  it('enables Serve on a free port, verifies it, announces it, and disable leaves a foreign handler alone', async () => {
+    const events = subscribe(daemon, '?backend=app');
+    await events.waitFor((l) => l.status === 200, 5_000);
+    const res = await enable({ type: 'tailscale-serve' });
+    expect(res.status).toBe(202);
+    const active = await waitExposure('tailscale-serve', ['active', 'failed']);
+    expect(active).toMatchObject({
+      state: 'active',
+      endpoint: { type: 'tailscale-serve', url: `https://${TS_NAME}/`, status: 'verified' },
+    });
+    await events.waitFor((l) => l.event === 'exposure' && (l.data as Exposure).state === 'active', 5_000);
+    expect((await list()).endpoints.find((e) => e.type === 'tailscale-serve')?.url).toBe(`https://${TS_NAME}/`);
+    await events.close();
+
+    expect((await disable('tailscale-serve')).json()).toMatchObject({ state: 'stopped' });
+    const web = ts.serveConfig().Web as Record<string, unknown>;
+    expect(Object.keys(web)).toEqual([`${TS_NAME}:10000`]); // the other program's handler is intact
+  });
+
+  it('refuses a pinned port another target uses, naming a free one, and picks a free port when not pinned', async () => {
+    await ts.cli(['serve', '--bg', '--yes', '--https=443', `http://127.0.0.1:${other.port}`]);
+    await enable({ type: 'tailscale-serve', options: { httpsPort: 443 } });
+    const refused = await waitExposure('tailscale-serve', ['failed', 'active']);
+    expect(refused).toMatchObject({ state: 'failed', reason: 'port-in-use' });
+    expect(refused.error).toMatch(/443 already serves http:\/\/127\.0\.0\.1:\d+; 8443 is free/);
+    await disable('tailscale-serve');
+    await enable({ type: 'tailscale-serve' });
+    const picked = await waitExposure('tailscale-serve', ['active', 'failed']);
+    expect(picked.endpoint?.url).toBe(`https://${TS_NAME}:8443/`);
+    expect(
+      (ts.serveConfig().Web as Record<string, { Handlers: Record<string, { Proxy: string }> }>)[`${TS_NAME}:443`]?.Handlers['/']?.Proxy,
+    ).toBe(`http://127.0.0.1:${other.port}`);
+    await disable('tailscale-serve');
+    await ts.cli(['serve', '--https=443', 'off']);
+  });
+
+  for (const form of ['approval-exit', 'approval-wait'] as const) {
+    it(`answers needs-approval with the link, then becomes active once approved (${form})`, async () => {
+      ts.setScenario(form);
+      await enable({ type: 'tailscale-serve' });
+      const waiting = await waitExposure('tailscale-serve', ['needs-approval', 'failed', 'active']);
+      expect(waiting).toMatchObject({
+        state: 'needs-approval',
+        approvalUrl: 'https://login.tailscale.com/f/serve?node=n123CNTRL',
+        reason: 'serve-not-enabled',
+      });
+      ts.approve();
+      const active = await waitExposure('tailscale-serve', ['active'], 20_000);
+      expect(active.endpoint?.status).toBe('verified');
+      await disable('tailscale-serve');
+      ts.setScenario('running');
+    });
+  }
+
+  it('reports access denied with the operator hint', async () => {
+    ts.setScenario('access-denied');
+    await enable({ type: 'tailscale-serve' });
+    const x = await waitExposure('tailscale-serve', ['failed', 'active']);
+    expect(x).toMatchObject({ state: 'failed', reason: 'access-denied' });
+    expect(x.hint).toMatch(/tailscale set --operator=\$USER/);
+    await disable('tailscale-serve');
+    ts.setScenario('running');
+  });
+
+  it('refuses Funnel without confirmation, and enables it with confirmPublic', async () => {
+    const refused = await enable({ type: 'tailscale-funnel', options: {} });
+    expect(refused.status).toBe(400);
+    expect(refused.json<{ message: string }>().message).toMatch(
+      /options\.confirmPublic: tailscale-funnel puts the backend on the public internet/,
+    );
+    expect((await enable({ type: 'tailscale-funnel', options: { confirmPublic: true, httpsPort: 8080 } })).status).toBe(400);
+    await enable({ type: 'tailscale-funnel', options: { confirmPublic: true } });
+    const x = await waitExposure('tailscale-funnel', ['active', 'failed']);
+    expect(x).toMatchObject({ state: 'active', endpoint: { type: 'tailscale-funnel', scope: 'public' } });
+    expect((ts.serveConfig().AllowFunnel as Record<string, boolean>)[`${TS_NAME}:443`]).toBe(true);
+    expect((await list()).endpoints.find((e) => e.type === 'tailscale-funnel')).toMatchObject({ status: 'verified' });
+    await disable('tailscale-funnel');
+    expect(ts.serveConfig().AllowFunnel ?? {}).toEqual({});
+  });
+
+  it('re-applies a remembered exposure after a restart when the handler was lost', async () => {
+    await enable({ type: 'tailscale-serve' });
+    await waitExposure('tailscale-serve', ['active']);
+    expect(await daemon.stop()).toBe(0);
+    expect(Object.keys(ts.serveConfig().Web as object)).toContain(`${TS_NAME}:443`); // a daemon stop leaves it
+    await ts.cli(['serve', '--https=443', 'off']); // lost, as after a reboot of tailscaled
+    daemon = await start();
+    const x = await waitExposure('tailscale-serve', ['active', 'failed']);
+    expect(x).toMatchObject({ state: 'active', endpoint: { url: `https://${TS_NAME}/` } });
+    expect(Object.keys(ts.serveConfig().Web as object)).toContain(`${TS_NAME}:443`);
+    await disable('tailscale-serve');
+  });
+
+  it('shows its state and version in /v1/providers, and the reason when tailscaled is down', async () => {
+    const up = Providers.parse((await requestOne(daemon, { path: '/v1/providers' })).json()).providers.find((p) => p.id === 'tailscale');
+    expect(up).toMatchObject({ available: true, version: '1.94.1', exposureTypes: ['tailscale-serve', 'tailscale-funnel'] });
+    ts.setScenario('daemon-down');
+    await daemon.stop();
+    daemon = await start();
+    const l = await list();
+    expect(l.providers.find((p) => p.id === 'tailscale')).toMatchObject({ available: false, reason: 'not-running' });
+    expect(l.endpoints.some((e) => e.type.startsWith('tailscale'))).toBe(false);
+    ts.setScenario('running');
+  });
+
+  it('does not spawn the CLI again and again while tailscaled is down', async () => {
+    ts.setScenario('daemon-down');
+    await daemon.stop();
+    daemon = await start();
+    await requestOne(daemon, { path: '/v1/backends/app/endpoints' });
+    await requestOne(daemon, { path: '/v1/providers' }); // reads the version once
+    const before = ts.invocations().length;
+    await request(
+      daemon,
+      Array.from({ length: 20 }, () => ({ path: '/v1/providers' })),
+    );
+    await request(
+      daemon,
+      Array.from({ length: 5 }, () => ({ path: '/v1/backends/app/endpoints' })),
+    );
+    expect(ts.invocations().length - before).toBe(0);
+    ts.setScenario('running');
+  });
+});
