@@ -186,8 +186,10 @@ export function createTailscaleProvider(
     let appliedPort: number | null = null;
     let waitingForApproval = false;
 
-    const fail = (reason: TailscaleReason, error?: string) =>
+    const fail = (reason: TailscaleReason, error?: string): 'failed' => {
       ctx.update({ state: 'failed', reason, hint: TAILSCALE_HINTS[reason], error: error ?? reason });
+      return 'failed';
+    };
 
     // Decides the HTTPS port, refusing to take one another target already uses.
     const choosePort = (handlers: ServeHandler[], host: string): number | TailscaleReason => {
@@ -207,20 +209,19 @@ export function createTailscaleProvider(
       try {
         status = await readStatus(true);
       } catch (err) {
-        fail(reasonOf(err));
-        return 'failed';
+        return fail(reasonOf(err));
       }
       const down = stateReason(status.backendState);
-      if (down) return fail(down), 'failed';
+      if (down) return fail(down);
       const host = status.magicDnsName;
-      if (!host || !status.magicDnsEnabled) return fail('magicdns-not-enabled'), 'failed';
-      if (status.certDomains.length === 0 && !waitingForApproval) return fail('https-not-enabled'), 'failed';
-      if (isFunnel && !status.canFunnel) return fail('funnel-not-available'), 'failed';
+      if (!host || !status.magicDnsEnabled) return fail('magicdns-not-enabled');
+      if (status.certDomains.length === 0 && !waitingForApproval) return fail('https-not-enabled');
+      if (isFunnel && !status.canFunnel) return fail('funnel-not-available');
       let handlers: ServeHandler[];
       try {
         handlers = await readServe(true);
       } catch (err) {
-        return fail(reasonOf(err)), 'failed';
+        return fail(reasonOf(err));
       }
       const port = choosePort(handlers, host);
       if (typeof port === 'string') {
@@ -262,7 +263,7 @@ export function createTailscaleProvider(
         } catch (err) {
           if (signal.aborted) return 'failed';
           if (reasonOf(err) === 'config-conflict') return 'waiting'; // someone else was writing: try again shortly
-          return fail(reasonOf(err)), 'failed';
+          return fail(reasonOf(err));
         } finally {
           clearTimeout(silence);
           signal.removeEventListener('abort', onAbort);
@@ -272,7 +273,7 @@ export function createTailscaleProvider(
       const confirmed = (await readServe(true).catch(() => [] as ServeHandler[])).some(
         (h) => h.host === host && h.httpsPort === port && proxyTargetsPort(h.proxy, backend.port) && (!isFunnel || h.funnel),
       );
-      if (!confirmed) return waitingForApproval ? 'waiting' : (fail('unknown', `${verb} exited without adding the handler`), 'failed');
+      if (!confirmed) return waitingForApproval ? 'waiting' : fail('unknown', `${verb} exited without adding the handler`);
       appliedPort = port;
       waitingForApproval = false;
       ctx.update({ state: 'active', url: serveUrl({ host, httpsPort: port, mountPath: '/' }) });

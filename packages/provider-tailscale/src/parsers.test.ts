@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { TAILSCALE_HINTS, TailscaleReason } from './reasons.js';
+import { parseServeConfig, proxyTargetsPort, serveUrl } from './serve-config.js';
+import { parseStatus, parseVersion } from './status.js';
+import { classifyStderr } from './tailscale-cli.js';
+
+describe('parseStatus', () => {
+  it('reads the fields it needs, renaming them once, and strips the trailing dot', () => {
+    const s = parseStatus(
+      JSON.stringify({
+        Version: '1.94.1-t62c6f1cd7',
+        BackendState: 'Running',
+        TailscaleIPs: ['100.80.90.53', 'fd7a:115c:a1e0::53'],
+        Self: { DNSName: 'devbox.tail911da.ts.net.', CapMap: { https: null, 'https://tailscale.com/cap/funnel': null }, Unknown: 1 },
+        CurrentTailnet: { MagicDNSEnabled: true },
+        CertDomains: ['devbox.tail911da.ts.net'],
+        NewField: { anything: true },
+      }),
+    );
+    expect(s).toEqual({
+      version: '1.94.1-t62c6f1cd7',
+      backendState: 'Running',
+      ipv4: ['100.80.90.53'],
+      ipv6: ['fd7a:115c:a1e0::53'],
+      magicDnsName: 'devbox.tail911da.ts.net',
+      magicDnsEnabled: true,
+      certDomains: ['devbox.tail911da.ts.net'],
+      canHttps: true,
+      canFunnel: true,
+    });
+  });
+  it('tolerates a logged-out status with nulls and empties', () => {
+    const s = parseStatus(
+      '{"BackendState":"NeedsLogin","TailscaleIPs":null,"Self":{"DNSName":""},"CurrentTailnet":null,"CertDomains":null}',
+    );
+    expect(s).toMatchObject({
+      backendState: 'NeedsLogin',
+      ipv4: [],
+      magicDnsName: null,
+      magicDnsEnabled: false,
+      certDomains: [],
+      canHttps: false,
+    });
+  });
+  it('reads the short version from the first line', () => {
+    expect(parseVersion('1.94.1\n  tailscale commit: 62c6\n')).toBe('1.94.1');
+  });
+});
+
+describe('serve config', () => {
+  it('reads handlers with their port, mount path and funnel flag', () => {
+    const handlers = parseServeConfig(
+      JSON.stringify({
+        TCP: { 443: { HTTPS: true } },
+        Web: { 'devbox.ts.net:443': { Handlers: { '/': { Proxy: 'http://127.0.0.1:3000' }, '/docs': { Path: '/srv/docs' } } } },
+        AllowFunnel: { 'devbox.ts.net:443': true },
+      }),
+    );
+    expect(handlers).toEqual([
+      { host: 'devbox.ts.net', httpsPort: 443, mountPath: '/', proxy: 'http://127.0.0.1:3000', funnel: true },
+      { host: 'devbox.ts.net', httpsPort: 443, mountPath: '/docs', proxy: null, funnel: true },
+    ]);
+  });
+  it('accepts every empty form', () => {
+    for (const empty of ['', '{}', 'null', '{"TCP":null,"Web":null}']) expect(parseServeConfig(empty)).toEqual([]);
+  });
+  it.each([
+    ['http://127.0.0.1:3000', true],
+    ['http://localhost:3000/', true],
+    ['localhost:3000', true],
+    ['3000', true],
+    ['http://[::1]:3000', true],
+    ['https+insecure://localhost:3000', true],
+    ['http://127.0.0.1:30000', false],
+    ['http://10.0.0.5:3000', false],
+    [null, false],
+  ])('proxy %s targets port 3000: %s', (proxy, expected) => {
+    expect(proxyTargetsPort(proxy, 3000)).toBe(expected);
+  });
+  it('builds the URL: no port for 443, the port otherwise, plus the mount path', () => {
+    expect(serveUrl({ host: 'devbox.ts.net', httpsPort: 443, mountPath: '/' })).toBe('https://devbox.ts.net/');
+    expect(serveUrl({ host: 'devbox.ts.net', httpsPort: 8443, mountPath: '/app' })).toBe('https://devbox.ts.net:8443/app/');
+  });
+});
+
+describe('reasons', () => {
+  it('has one hint per reason', () => {
+    expect(Object.keys(TAILSCALE_HINTS).sort()).toEqual([...TailscaleReason.options].sort());
+  });
+  it('classifies the CLI wording, most specific first, else unknown', () => {
+    expect(classifyStderr("failed to connect to local tailscaled; it doesn't appear to be running")).toBe('not-running');
+    expect(classifyStderr('Access denied: serve config denied')).toBe('access-denied');
+    expect(classifyStderr('port 443 is already serving "tcp"')).toBe('port-in-use');
+    expect(classifyStderr('port 8080 is not allowed for funnel')).toBe('funnel-port-not-allowed');
+    expect(classifyStderr('the moon is in the wrong phase')).toBe('unknown');
+  });
+});
