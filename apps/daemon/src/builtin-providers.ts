@@ -1,8 +1,15 @@
+import { join } from 'node:path';
 import type { Provider } from '@endpointd/core';
+import { createCloudflareProvider } from '@endpointd/provider-cloudflare';
 import { createLanProvider } from '@endpointd/provider-lan';
 import { createTailscaleProvider } from '@endpointd/provider-tailscale';
 
-/** The providers endpointd ships with; the daemon and the one-shot CLI share this list. */
-export function createBuiltinProviders(): Provider[] {
-  return [createLanProvider(), createTailscaleProvider()];
+/**
+ * The providers endpointd ships with. The daemon passes its home: tunnels exist only under a
+ * daemon, which keeps their pid files in $ENDPOINTD_HOME/run. The one-shot CLI has none to report.
+ */
+export function createBuiltinProviders(daemon?: { home: string }): Provider[] {
+  const providers = [createLanProvider(), createTailscaleProvider()];
+  if (daemon) providers.push(createCloudflareProvider({ runDir: join(daemon.home, 'run') }));
+  return providers;
 }

@@ -61,7 +61,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
         : 'endpointd started with defaults.',
     });
   }
-  const builtins = options.providers ?? createBuiltinProviders();
+  const builtins = options.providers ?? createBuiltinProviders({ home: options.home });
   const { loaded, failures } = await loadPlugins(
     options.plugins ?? [],
     options.pluginBaseDir ?? process.cwd(),

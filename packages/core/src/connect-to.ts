@@ -9,6 +9,7 @@ export interface ConnectTarget {
 export type ConnectToMap = ReadonlyMap<string, ConnectTarget>;
 
 const ENTRY = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})=(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/;
+const WILDCARD = '*.';
 
 function key(host: string, port: number): string {
   return `${normalizeAddress(host)}:${port}`;
@@ -32,7 +33,17 @@ export function parseConnectTo(spec: string | undefined): ConnectToMap {
   return map;
 }
 
-/** The address and port to dial for host:port. */
+/**
+ * The address and port to dial for host:port. An entry for `*.example.com:443` matches every
+ * subdomain (tunnels get random names); an exact entry wins over a wildcard.
+ */
 export function resolveConnectTarget(map: ConnectToMap, host: string, port: number): ConnectTarget {
-  return map.get(key(host, port)) ?? { host: normalizeAddress(host), port };
+  const exact = map.get(key(host, port));
+  if (exact) return exact;
+  const name = normalizeAddress(host);
+  for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
+    const wild = map.get(`${WILDCARD}${name.slice(dot + 1)}:${port}`);
+    if (wild) return wild;
+  }
+  return { host: name, port };
 }

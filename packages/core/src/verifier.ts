@@ -28,7 +28,8 @@ export interface VerifyOptions {
 
 type ReferenceOutcome = { ok: true; ref: IdentityReference } | { ok: false; failure: ProbeFailure | null; detail: string };
 
-const PROXY_ERROR_STATUSES = new Set([502, 503, 504]);
+// 502/503/504 from any proxy; 520–530 are Cloudflare's edge errors (530: the tunnel is down).
+const PROXY_ERROR_STATUSES = new Set([502, 503, 504, 520, 521, 522, 523, 524, 525, 526, 527, 530]);
 const IPV4_WILDCARDS = new Set(['0.0.0.0', '::', '::ffff:0.0.0.0']);
 
 /** The address to read the reference answer from: loopback when the backend listens there. */

@@ -1,0 +1,61 @@
+import http from 'node:http';
+
+/** One metrics request: cloudflared's metrics server is on loopback and answers at once. */
+export const METRICS_TIMEOUT_MS = 2_000;
+
+/** GETs a path on cloudflared's metrics server; null when it does not answer. */
+export function getMetrics(port: number, path: string): Promise<{ status: number; body: string } | null> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, timeout: METRICS_TIMEOUT_MS, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        body += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(null));
+  });
+}
+
+/** True once a tunnel connection is registered (/ready answers 200). */
+export async function isReady(port: number): Promise<boolean> {
+  return (await getMetrics(port, '/ready'))?.status === 200;
+}
+
+/** The quick tunnel's hostname from /quicktunnel ({"hostname": "…"}, served as text/plain). */
+export async function readQuickTunnelHostname(port: number): Promise<string | null> {
+  const res = await getMetrics(port, '/quicktunnel');
+  if (res?.status !== 200) return null;
+  try {
+    const host = (JSON.parse(res.body) as { hostname?: string }).hostname;
+    return host && /^[a-z0-9.-]+$/i.test(host) ? host.toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Hostnames of the ingress rules, from /config (token mode: the dashboard's config). */
+export async function readIngressHostnames(port: number): Promise<string[]> {
+  const res = await getMetrics(port, '/config');
+  if (res?.status !== 200) return [];
+  try {
+    const cfg = JSON.parse(res.body) as { config?: { ingress?: Array<{ hostname?: string }> } };
+    return (cfg.config?.ingress ?? []).map((r) => r.hostname).filter((h): h is string => typeof h === 'string' && h.length > 0);
+  } catch {
+    return [];
+  }
+}
+
+/** A free loopback port for --metrics (always passed: without it cloudflared picks one itself). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+    server.on('error', reject);
+  });
+}

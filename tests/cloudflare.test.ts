@@ -1,0 +1,260 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Endpoint, EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome } from './helpers/daemon.js';
+import { type FakeCloudflare, NAMED_HOST, setupFakeCloudflare } from './helpers/fake-cloudflare.js';
+import { FAKES_DIR } from './helpers/fake-tailscale.js';
+import { tag } from './helpers/list.js';
+import { addNamespace, deleteNamespace } from './helpers/netns.js';
+import { backendPool, inNamespace, type RunningBackend } from './helpers/processes.js';
+import { netnsUnavailableReason } from './helpers/require-root.js';
+import { createTestCa } from './helpers/test-ca.js';
+
+const unavailable = netnsUnavailableReason();
+const Exposures = z.object({ exposures: z.array(Exposure) });
+// A killed orphan is reparented to PID 1, which may leave it a zombie for a while: that is dead.
+const alive = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and edge', () => {
+  let ns: string;
+  let cf: FakeCloudflare;
+  let backend: RunningBackend;
+  let daemon: RunningDaemon;
+  let home: string;
+  let userHome: string;
+  const pool = backendPool();
+
+  const start = async (extraEnv: Record<string, string> = {}) =>
+    await startDaemon(ns, ['--backend', `app=${backend.port}`], { home, env: { ...cf.env, HOME: userHome, ...extraEnv } });
+  const list = async () => EndpointList.parse((await requestOne(daemon, { path: '/v1/backends/app/endpoints?refresh=true' })).json());
+  const enable = async (body: unknown) =>
+    await requestOne(daemon, { method: 'POST', path: '/v1/backends/app/exposures', body: JSON.stringify(body) });
+  const disable = async (type: string) => await requestOne(daemon, { method: 'DELETE', path: `/v1/backends/app/exposures/${type}` });
+  const waitExposure = async (type: string, ok: (x: Exposure) => boolean, timeoutMs = 20_000): Promise<Exposure> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const x = Exposures.parse((await requestOne(daemon, { path: '/v1/backends/app/exposures' })).json()).exposures.find(
+        (e) => e.type === type,
+      );
+      if (x && ok(x)) return x;
+      if (Date.now() > deadline) throw new Error(`exposure ${type} not as expected: ${JSON.stringify(x)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const tunnelPid = () => {
+    const dir = join(home, 'run');
+    const f = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('.cloudflared.pid')) : undefined;
+    return f ? Number(readFileSync(join(dir, f), 'utf8')) : null;
+  };
+
+  beforeAll(async () => {
+    ns = await addNamespace(`epd-${tag('cf')}`);
+    backend = await pool.start(ns, ['--host', '127.0.0.1', '--id', 'cf-app']);
+    cf = await setupFakeCloudflare(ns, await createTestCa());
+    home = tempHome();
+    userHome = tempHome();
+    // A user's own cloudflared config: without endpointd's private --config it would win over --url.
+    mkdirSync(join(userHome, '.cloudflared'));
+    writeFileSync(join(userHome, '.cloudflared', 'config.yml'), 'tunnel: someone-elses\ningress:\n  - service: http_status:404\n');
+    daemon = await start();
+  });
+  afterAll(async () => {
+    await daemon?.stop();
+    await cf?.stop();
+    await pool.stopAll();
+    await deleteNamespace(ns);
+  });
+
+  it('brings a quick tunnel up: active, verified and usable from HTTPS pages, with a private config', async () => {
+    expect((await enable({ type: 'cloudflare-quick' })).json()).toMatchObject({ state: 'starting' });
+    const x = await waitExposure('cloudflare-quick', (e) => e.state === 'active' || e.state === 'failed');
+    expect(x).toMatchObject({
+      state: 'active',
+      endpoint: { type: 'cloudflare-quick', status: 'verified', scope: 'public', tls: { trusted: true } },
+    });
+    expect(x.endpoint?.url).toMatch(/^https:\/\/[a-z]+-river-\d+-fake\.trycloudflare\.com\/$/);
+    expect(x.endpoint?.browser.mixedContentSafe).toBe(true);
+    const args = cf.invocations().at(-1) ?? [];
+    expect(args.slice(0, 2)).toEqual(['tunnel', '--no-autoupdate']);
+    expect(args[args.indexOf('--config') + 1]).toMatch(new RegExp(`^${home}/run/`));
+    expect(args[args.indexOf('--metrics') + 1]).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(args[args.indexOf('--url') + 1]).toBe(`http://127.0.0.1:${backend.port}`);
+    expect((await list()).endpoints.find((e) => e.type === 'cloudflare-quick')?.url).toBe(x.endpoint?.url);
+  });
+
+  it('is really hijacked by a user config.yml when --config is missing (so the test above can fail)', async () => {
+    const [cmd, argv] = inNamespace(ns, `${FAKES_DIR}/cloudflared`, [
+      'tunnel',
+      '--no-autoupdate',
+      '--metrics',
+      '127.0.0.1:29311',
+      '--url',
+      `http://127.0.0.1:${backend.port}`,
+    ]);
+    const child = execa(cmd, argv, { reject: false, env: { ...cf.env, HOME: userHome } });
+    try {
+      const deadline = Date.now() + 5_000;
+      let host = '';
+      while (!host && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        const [c, a] = inNamespace(ns, 'curl', ['-s', 'http://127.0.0.1:29311/quicktunnel']);
+        host = (JSON.parse((await execa(c, a, { reject: false })).stdout || '{}') as { hostname?: string }).hostname ?? '';
+      }
+      const edgePort = /127\.0\.0\.1:(\d+)/.exec(cf.env.ENDPOINTD_CONNECT_TO ?? '')?.[1];
+      const [c, a] = inNamespace(ns, 'curl', [
+        '-s',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '--cacert',
+        cf.env.NODE_EXTRA_CA_CERTS ?? '',
+        '--connect-to',
+        `${host}:443:127.0.0.1:${edgePort}`,
+        `https://${host}/`,
+      ]);
+      expect((await execa(c, a)).stdout).toBe('404');
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+    }
+  });
+
+  it('restarts a crashed tunnel: the old URL turns unreachable at once, the new one is verified and announced', async () => {
+    await disable('cloudflare-quick');
+    cf.setScenario('crash-once');
+    const events = subscribe(daemon, '?backend=app');
+    await events.waitFor((l) => l.status === 200, 5_000);
+    await enable({ type: 'cloudflare-quick' });
+    const first = await waitExposure('cloudflare-quick', (e) => e.state === 'active');
+    const oldUrl = first.endpoint?.url ?? '';
+    const down = await events.waitFor(
+      (l) =>
+        l.event === 'endpoints' && (l.data as EndpointList).endpoints.some((e: Endpoint) => e.url === oldUrl && e.status === 'unreachable'),
+      10_000,
+    );
+    expect((down.data as EndpointList).endpoints.find((e) => e.url === oldUrl)?.verification.reason).toBe('proxy-bad-gateway');
+    const second = await waitExposure('cloudflare-quick', (e) => e.state === 'active' && e.endpoint?.url !== oldUrl, 20_000);
+    await events.waitFor(
+      (l) =>
+        l.event === 'exposure' && (l.data as Exposure).state === 'active' && (l.data as Exposure).endpoint?.url === second.endpoint?.url,
+      5_000,
+    );
+    const urls = (await list()).endpoints.filter((e) => e.type === 'cloudflare-quick').map((e) => e.url);
+    expect(urls).toEqual([second.endpoint?.url]);
+    await events.close();
+    cf.setScenario('ok');
+  });
+
+  it('leaves no orphan after the daemon is killed with SIGKILL, and restores the tunnel at the next start', async () => {
+    const pid = tunnelPid();
+    expect(pid !== null && alive(pid)).toBe(true);
+    await daemon.kill9();
+    expect(alive(pid ?? 0)).toBe(true); // the orphan the next start must reap
+    daemon = await start();
+    expect(alive(pid ?? 0)).toBe(false);
+    const x = await waitExposure('cloudflare-quick', (e) => e.state === 'active');
+    expect(x.endpoint?.status).toBe('verified');
+  });
+
+  it('disable stops the process', async () => {
+    const pid = tunnelPid();
+    expect((await disable('cloudflare-quick')).json()).toMatchObject({ state: 'stopped' });
+    expect(alive(pid ?? 0)).toBe(false);
+    expect(tunnelPid()).toBeNull();
+  });
+
+  for (const [scenario, reason] of [
+    ['rate-limit', 'rate-limited'],
+    ['no-network', 'no-network'],
+    ['early-exit', 'exited-early'],
+  ] as const) {
+    it(`reports ${scenario} as ${reason}, with a hint and the last log lines for doctor`, async () => {
+      cf.setScenario(scenario);
+      await enable({ type: 'cloudflare-quick' });
+      const x = await waitExposure('cloudflare-quick', (e) => e.state === 'failed');
+      expect(x).toMatchObject({ reason });
+      expect(x.hint).toBeTruthy();
+      const p = z
+        .object({ providers: z.array(ProviderStatus) })
+        .parse((await requestOne(daemon, { path: '/v1/providers' })).json())
+        .providers.find((q) => q.id === 'cloudflare');
+      expect(p).toMatchObject({ available: true, version: '2026.8.2' });
+      await disable('cloudflare-quick');
+      cf.setScenario('ok');
+    });
+  }
+
+  it('runs a named tunnel from a token file, keeping the token out of ps and the logs', async () => {
+    const secret = 'c2VjcmV0LXR1bm5lbC1zZWNyZXQtdmFsdWU';
+    const tokenFile = join(home, 'tunnel.token');
+    writeFileSync(
+      tokenFile,
+      Buffer.from(JSON.stringify({ a: 'acct', t: '5b1a4e44-3c5f-4bb2-9d41-9a8c3e7f0001', s: secret })).toString('base64'),
+      { mode: 0o600 },
+    );
+    cf.setNamedOrigin(`http://127.0.0.1:${backend.port}`);
+    await enable({ type: 'cloudflare-named', options: { tokenFile } });
+    const x = await waitExposure('cloudflare-named', (e) => e.state === 'active' || e.state === 'failed');
+    expect(x).toMatchObject({ state: 'active', endpoint: { url: `https://${NAMED_HOST}/`, status: 'verified' } });
+    const token = readFileSync(tokenFile, 'utf8');
+    const ps = await execa('ps', ['-eo', 'args']);
+    expect(ps.stdout).toContain('--token-file');
+    expect(ps.stdout).not.toContain(token);
+    await disable('cloudflare-named');
+    const logs = String((await daemon.stop().then(() => daemon.process)).stderr);
+    expect(logs).not.toContain(token);
+    expect(logs).not.toContain(secret);
+    daemon = await start();
+  });
+
+  it('refuses a bad token with its reason', async () => {
+    const tokenFile = join(home, 'bad.token');
+    writeFileSync(tokenFile, Buffer.from(JSON.stringify({ a: 'acct', t: 'x', s: 'bad' })).toString('base64'));
+    await enable({ type: 'cloudflare-named', options: { tokenFile } });
+    expect(await waitExposure('cloudflare-named', (e) => e.state === 'failed')).toMatchObject({ reason: 'bad-token' });
+    await disable('cloudflare-named');
+  });
+
+  it('runs a named tunnel from a credentials file, with endpointd writing the ingress and its catch-all', async () => {
+    const tunnelId = '5b1a4e44-3c5f-4bb2-9d41-9a8c3e7f0002';
+    const credentialsFile = join(home, `${tunnelId}.json`);
+    writeFileSync(credentialsFile, JSON.stringify({ AccountTag: 'acct', TunnelSecret: 'c2VjcmV0', TunnelID: tunnelId, Endpoint: '' }), {
+      mode: 0o600,
+    });
+    await enable({ type: 'cloudflare-named', options: { credentialsFile, tunnelId, hostname: NAMED_HOST } });
+    const x = await waitExposure('cloudflare-named', (e) => e.state === 'active' || e.state === 'failed');
+    expect(x).toMatchObject({ state: 'active', endpoint: { url: `https://${NAMED_HOST}/`, status: 'verified' } });
+    expect(cf.invocations().at(-1)?.slice(-2)).toEqual(['run', tunnelId]);
+    await disable('cloudflare-named');
+  });
+
+  it('validates named-tunnel options before starting anything', async () => {
+    const r = await enable({ type: 'cloudflare-named', options: { credentialsFile: '/x.json' } });
+    expect(r.status).toBe(400);
+    expect(r.json<{ message: string }>().message).toMatch(/credentialsFile needs tunnelId and hostname/);
+  });
+
+  it('says where it looked and how to install when cloudflared is missing', async () => {
+    await daemon.stop();
+    daemon = await start({ ENDPOINTD_CLOUDFLARED_BIN: '/nonexistent/cloudflared' });
+    const p = z
+      .object({ providers: z.array(ProviderStatus) })
+      .parse((await requestOne(daemon, { path: '/v1/providers' })).json())
+      .providers.find((q) => q.id === 'cloudflare');
+    expect(p).toMatchObject({ available: false, reason: 'not-installed' });
+    expect(p?.hint).toMatch(/ENDPOINTD_CLOUDFLARED_BIN.*never downloads/);
+    await enable({ type: 'cloudflare-quick' });
+    expect(await waitExposure('cloudflare-quick', (e) => e.state === 'failed')).toMatchObject({ reason: 'not-installed' });
+    await disable('cloudflare-quick');
+  });
+});

@@ -1,0 +1,64 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { FAKES_DIR } from './fake-tailscale.js';
+import { inNamespace } from './processes.js';
+import { issueCert, type TestCa } from './test-ca.js';
+
+export const NAMED_HOST = 'app.example.test';
+
+/** The fake cloudflared and the fake Cloudflare edge for one namespace. */
+export interface FakeCloudflare {
+  state: string;
+  env: Record<string, string>;
+  setScenario(name: string): void;
+  invocations(): string[][];
+  setNamedOrigin(origin: string): void;
+  stop(): Promise<void>;
+}
+
+export async function setupFakeCloudflare(ns: string, ca: TestCa): Promise<FakeCloudflare> {
+  const state = mkdtempSync(join(tmpdir(), 'fake-cloudflared-'));
+  const cert = await issueCert(ca, 'cloudflare-edge', ['*.trycloudflare.com', NAMED_HOST]);
+  const [cmd, argv] = inNamespace(ns, process.execPath, [
+    `${FAKES_DIR}/cloudflare-edge.mjs`,
+    '--listen',
+    '127.0.0.1:0',
+    '--cert',
+    cert.cert,
+    '--key',
+    cert.key,
+    '--dir',
+    state,
+  ]);
+  const edge: ResultPromise = execa(cmd, argv, { reject: false, buffer: false });
+  const port = await new Promise<number>((resolve, reject) => {
+    edge.stdout?.once('data', (c: Buffer) => resolve(Number(/ready (\d+)/.exec(c.toString())?.[1])));
+    void edge.then(() => reject(new Error('fake edge exited')));
+  });
+  return {
+    state,
+    env: {
+      PATH: `${FAKES_DIR}:${process.env.PATH ?? ''}`,
+      FAKE_CLOUDFLARED_STATE: state,
+      FAKE_CLOUDFLARED_EDGE: state,
+      NODE_EXTRA_CA_CERTS: ca.caCert,
+      ENDPOINTD_CONNECT_TO: `*.trycloudflare.com:443=127.0.0.1:${port},${NAMED_HOST}:443=127.0.0.1:${port}`,
+    },
+    setScenario: (name) => writeFileSync(join(state, 'scenario'), name),
+    setNamedOrigin: (origin) => writeFileSync(join(state, 'named-origin'), origin),
+    invocations: () =>
+      existsSync(join(state, 'invocations.log'))
+        ? readFileSync(join(state, 'invocations.log'), 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as string[])
+        : [],
+    stop: async () => {
+      edge.kill('SIGTERM');
+      await edge;
+    },
+  };
+}
