@@ -132,6 +132,7 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
   it('restarts a crashed tunnel: the old URL turns unreachable at once, the new one is verified and announced', async () => {
     await disable('cloudflare-quick');
     cf.setScenario('crash-once');
+    await requestOne(daemon, { method: 'PUT', path: '/v1/backends/app/default', body: '{"type":"cloudflare-quick"}' });
     const events = subscribe(daemon, '?backend=app');
     await events.waitFor((l) => l.status === 200, 5_000);
     await enable({ type: 'cloudflare-quick' });
@@ -149,8 +150,12 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
         l.event === 'exposure' && (l.data as Exposure).state === 'active' && (l.data as Exposure).endpoint?.url === second.endpoint?.url,
       5_000,
     );
-    const urls = (await list()).endpoints.filter((e) => e.type === 'cloudflare-quick').map((e) => e.url);
-    expect(urls).toEqual([second.endpoint?.url]);
+    const after = await list();
+    expect(after.endpoints.filter((e) => e.type === 'cloudflare-quick').map((e) => e.url)).toEqual([second.endpoint?.url]);
+    // The default is saved as a type, so it follows the new URL.
+    expect(after.endpoints.find((e) => e.isDefault)?.url).toBe(second.endpoint?.url);
+    expect(after.default).toMatchObject({ type: 'cloudflare-quick', requestedType: 'cloudflare-quick', fallback: false });
+    await requestOne(daemon, { method: 'DELETE', path: '/v1/backends/app/default' });
     await events.close();
     cf.setScenario('ok');
   });
