@@ -201,7 +201,7 @@ describe.skipIf(unavailable)('the daemon API over real HTTP', () => {
       const res = await requestOne(daemon, {
         method: 'POST',
         path: '/v1/backends/app/exposures',
-        body: JSON.stringify({ type: 'cloudflare-quick' }),
+        body: JSON.stringify({ type: 'ssh-reverse', options: { host: 'vps.example.com' } }), // no provider sets it up yet
       });
       expect(res.json()).toMatchObject({ statusCode: 400, code: 'ENDPOINTD_EXPOSURE_UNSUPPORTED' });
     });

@@ -91,9 +91,9 @@ describe.skipIf(unavailable)('the endpoints CLI against a running daemon', () =>
   });
 
   it('enable answers with the reason when no provider offers the type, and funnel needs --yes', async () => {
-    const r = await cli(['enable', 'cloudflare-quick']);
+    const r = await cli(['enable', 'ssh-reverse', '--host', 'vps.example.com']);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/no provider can set up cloudflare-quick here/);
+    expect(r.stderr).toMatch(/no provider can set up ssh-reverse here/);
     const funnel = await cli(['enable', 'tailscale-funnel']);
     expect(funnel.exitCode).toBe(2);
     expect(funnel.stderr).toMatch(/public internet: pass --yes/);

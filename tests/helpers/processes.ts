@@ -50,7 +50,9 @@ export async function startBackend(ns: string | null, args: string[]): Promise<R
 /** Runs the built `endpoints` CLI, optionally inside a namespace. */
 export async function runEndpoints(ns: string | null, args: string[], env: Record<string, string> = {}) {
   const [cmd, argv] = inNamespace(ns, process.execPath, [ENDPOINTS_BIN, ...args]);
-  return await execa(cmd, argv, { reject: false, env: { NO_COLOR: '1', ...env }, timeout: 30_000 });
+  // The one-shot CLI may ask tailscale: never a real one in tests.
+  const realToolsOff = env.FAKE_TAILSCALE_STATE ? {} : { ENDPOINTD_TAILSCALE_BIN: '/nonexistent/tailscale' };
+  return await execa(cmd, argv, { reject: false, env: { NO_COLOR: '1', ...realToolsOff, ...env }, timeout: 30_000 });
 }
 
 /** Starts backends for one test file and stops them all at the end. */
