@@ -193,7 +193,8 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
         .object({ providers: z.array(ProviderStatus) })
         .parse((await requestOne(daemon, { path: '/v1/providers' })).json())
         .providers.find((q) => q.id === 'cloudflare');
-      expect(p).toMatchObject({ available: true, version: '2026.8.2' });
+      expect(p).toMatchObject({ available: true, version: '2026.8.2', reason });
+      expect(p?.hint).toMatch(/Last log lines: .*\S/);
       await disable('cloudflare-quick');
       cf.setScenario('ok');
     });

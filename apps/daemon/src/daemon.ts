@@ -81,7 +81,10 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
 
   events.on('endpoints', (list) => hub.publish('endpoints', list, list.backend));
   events.on('default', (change) => hub.publish('default', change, change.backend));
-  events.on('exposure', (exposure) => hub.publish('exposure', exposure, exposure.backend));
+  events.on('exposure', (exposure) => {
+    board.invalidate(exposure.provider);
+    hub.publish('exposure', exposure, exposure.backend);
+  });
   events.on('provider', (statuses) => hub.publish('provider', statuses, null));
   registry.on('provider', (report) => {
     if (board.report(report)) void board.list().then((statuses) => events.emit('provider', statuses));

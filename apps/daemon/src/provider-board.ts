@@ -15,6 +15,8 @@ export interface ProviderBoard {
   list(): Promise<ProviderStatus[]>;
   /** Records a discovery report; resolves true when the provider's availability changed. */
   report(report: ProviderReport): boolean;
+  /** Forgets a provider's cached health (its exposure changed state, so its last error may have). */
+  invalidate(id: string): void;
 }
 
 export function createProviderBoard(entries: BoardEntry[], failures: PluginFailure[]): ProviderBoard {
@@ -68,6 +70,9 @@ export function createProviderBoard(entries: BoardEntry[], failures: PluginFailu
         });
       }
       return statuses;
+    },
+    invalidate(id) {
+      health.delete(id);
     },
     report(report) {
       const before = lastReport.get(report.id);

@@ -56,7 +56,9 @@ export async function runDoctor(args: string[], out: NodeJS.WriteStream): Promis
   lines.push('', p.bold('Providers'));
   for (const pr of providers) {
     const what = pr.available ? p.green('ok') : p.red(`unavailable (${pr.reason ?? 'unknown'})`);
-    lines.push(`  ${pr.id.padEnd(14)} ${what}${pr.version ? ` ${pr.version}` : ''}${!pr.available && pr.hint ? ` — ${pr.hint}` : ''}`);
+    // An available provider can still carry its last error (a tunnel that failed): show it too.
+    const last = pr.available && pr.reason ? `, last error ${pr.reason}` : '';
+    lines.push(`  ${pr.id.padEnd(14)} ${what}${pr.version ? ` ${pr.version}` : ''}${last}${pr.hint ? ` — ${pr.hint}` : ''}`);
   }
   if (reports.length === 0) lines.push('', 'No backends: add one with `endpoints backends add NAME --port N`.');
   for (const { backend, list, exposures } of reports) {
