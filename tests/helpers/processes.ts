@@ -51,7 +51,10 @@ export async function startBackend(ns: string | null, args: string[]): Promise<R
 export async function runEndpoints(ns: string | null, args: string[], env: Record<string, string> = {}) {
   const [cmd, argv] = inNamespace(ns, process.execPath, [ENDPOINTS_BIN, ...args]);
   // The one-shot CLI may ask tailscale: never a real one in tests.
-  const realToolsOff = env.FAKE_TAILSCALE_STATE ? {} : { ENDPOINTD_TAILSCALE_BIN: '/nonexistent/tailscale' };
+  const realToolsOff = {
+    ...(env.FAKE_TAILSCALE_STATE ? {} : { ENDPOINTD_TAILSCALE_BIN: '/nonexistent/tailscale' }),
+    ...(env.ENDPOINTD_SSHD_BIN ? {} : { ENDPOINTD_SSHD_BIN: '/nonexistent/sshd' }),
+  };
   return await execa(cmd, argv, { reject: false, env: { NO_COLOR: '1', ...realToolsOff, ...env }, timeout: 30_000 });
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Provider } from '@endpointd/core';
 import { createCloudflareProvider } from '@endpointd/provider-cloudflare';
 import { createLanProvider } from '@endpointd/provider-lan';
+import { createSshProvider } from '@endpointd/provider-ssh';
 import { createTailscaleProvider } from '@endpointd/provider-tailscale';
 
 /**
@@ -9,7 +10,7 @@ import { createTailscaleProvider } from '@endpointd/provider-tailscale';
  * daemon, which keeps their pid files in $ENDPOINTD_HOME/run. The one-shot CLI has none to report.
  */
 export function createBuiltinProviders(daemon?: { home: string }): Provider[] {
-  const providers = [createLanProvider(), createTailscaleProvider()];
+  const providers = [createLanProvider(), createTailscaleProvider(), createSshProvider()];
   if (daemon) providers.push(createCloudflareProvider({ runDir: join(daemon.home, 'run') }));
   return providers;
 }

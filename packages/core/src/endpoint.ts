@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { classifyBrowser, scopeFor } from './classify-browser.js';
 import type { Endpoint, EndpointStatus, EndpointType, Scope, TlsInfo, Verification } from './schema/endpoint.js';
+import type { Reason } from './schema/reason.js';
 
 /** What a provider proposes: everything about an endpoint that does not need a probe. */
 export interface CandidateInput {
@@ -13,6 +14,8 @@ export interface CandidateInput {
   /** Overrides the scope derived from the type (custom URLs configured with one). */
   scope?: Scope;
   connect?: { command: string };
+  /** The provider already knows this candidate cannot work: it is reported unreachable with this reason. */
+  blocked?: { reason: Reason; detail: string };
 }
 
 export interface CreateEndpointInput extends CandidateInput {

@@ -29,6 +29,12 @@ export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
     'The certificate of {host} is not trusted ({detail}): use one from a trusted CA or add your CA to the system store; browsers will refuse it.',
   'websocket-failed':
     'HTTP works at {url} but the WebSocket upgrade failed: anything in between must forward the Upgrade and Connection headers.',
+  'sshd-not-running':
+    'No SSH server listens on this machine, so clients cannot open this forward: install and start openssh-server (sshd).',
+  'ssh-forwarding-disabled':
+    'sshd forbids TCP forwarding ({detail}): set AllowTcpForwarding yes (and PermitOpen any) in sshd_config, then reload sshd.',
+  'sshd-not-on-lan':
+    'sshd listens on {detail} only, so other devices cannot reach it: set ListenAddress to 0.0.0.0 (or remove it) in sshd_config.',
   'provider-timed-out':
     'The {provider} provider did not answer within {timeoutMs} ms; its endpoints are missing from this list. Try again, or run `endpoints doctor`.',
   'provider-failed': 'The {provider} provider failed ({detail}); its endpoints are missing from this list. Run `endpoints doctor`.',

@@ -166,6 +166,7 @@ function judge(opts: VerifyOptions, candidate: ProviderCandidate, probes: Candid
     websocket: 'not-checked',
   });
   const { main } = probes;
+  if (candidate.blocked) return fail('unreachable', candidate.blocked.reason, candidate.blocked.detail, candidate.blocked.detail);
   if (!main.ok) {
     const reason = failureReason(main, listen, host);
     return fail(reason === 'tls-untrusted' ? 'tls-untrusted' : 'unreachable', reason, main.error);

@@ -19,6 +19,9 @@ export const Reason = z.enum([
   'proxy-bad-gateway',
   'tls-untrusted',
   'websocket-failed',
+  'sshd-not-running',
+  'ssh-forwarding-disabled',
+  'sshd-not-on-lan',
   'provider-timed-out',
   'provider-failed',
 ]);

@@ -1,0 +1,275 @@
+import net from 'node:net';
+import os from 'node:os';
+import {
+  type CandidateInput,
+  classifyAddress,
+  type DiscoverContext,
+  type DiscoverResult,
+  type ExposeContext,
+  formatUrlHost,
+  normalizeAddress,
+  type Provider,
+  type ProviderHealth,
+  readListenState,
+} from '@endpointd/core';
+import { execa } from 'execa';
+import * as z from 'zod';
+import { formatDestination, parseDestination, ReverseOptions } from './destination.js';
+import { SSH_HINTS, type SshReason } from './reasons.js';
+import { classifySshStderr } from './ssh-stderr.js';
+import { readSshdConfig, type SshdConfig, sshdBinary } from './sshd-state.js';
+
+/** Options of the SSH provider. */
+export const SshProviderOptions = z.object({
+  /** @default ENDPOINTD_SSH_BIN, else "ssh" on PATH */
+  bin: z.string().min(1).optional(),
+  /** `sshd -T` is asked at most this often (ms). @default 30000 */
+  sshdTtlMs: z.number().int().min(0).default(30_000),
+  /** Seconds between keep-alives, and how many may be missed (ServerAliveInterval/CountMax). @default 15, 3 */
+  aliveIntervalS: z.number().int().min(1).default(15),
+  aliveCountMax: z.number().int().min(1).default(3),
+  /** First reconnect delay (ms), doubled per failure, ±20 % jitter, up to backoffMaxMs. @default 1000 */
+  backoffInitialMs: z.number().int().min(10).default(1_000),
+  /** @default 60000 */
+  backoffMaxMs: z.number().int().min(10).default(60_000),
+  /** A forward must be confirmed within this (ms). @default 20000 */
+  connectTimeoutMs: z.number().int().min(100).default(20_000),
+});
+export type SshProviderOptions = z.input<typeof SshProviderOptions>;
+
+const KEPT_LINES = 20;
+const FORWARD_OK = /remote forward success for: listen/i;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Whether host:port accepts a TCP connection from here (the forward's public side). */
+function canConnect(host: string, port: number, timeoutMs = 2_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port, timeout: timeoutMs }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('timeout', () => (s.destroy(), resolve(false)));
+    s.on('error', () => resolve(false));
+  });
+}
+
+/** This machine's address for the client's ssh command: a non-loopback IPv4 sshd listens on. */
+function advertisedHost(listenAddresses: string[]): string {
+  const wildcard = listenAddresses.length === 0 || listenAddresses.some((a) => a === '0.0.0.0' || a === '::');
+  for (const infos of Object.values(os.networkInterfaces())) {
+    for (const info of infos ?? []) {
+      const a = normalizeAddress(info.address);
+      if (info.family !== 'IPv4' || info.internal || classifyAddress(a) === 'link-local') continue;
+      if (wildcard || listenAddresses.includes(a)) return a;
+    }
+  }
+  return os.hostname();
+}
+
+/** SSH: a local-forward recipe for clients, and supervised `ssh -R` reverse forwards. */
+export function createSshProvider(options: SshProviderOptions = {}): Provider {
+  const config = Object.freeze(SshProviderOptions.parse(options));
+  const bin = config.bin ?? (process.env.ENDPOINTD_SSH_BIN || 'ssh');
+  const tracked = new Map<string, string | null>();
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const l of listeners) l();
+  };
+  let sshd: { at: number; value: SshdConfig | null } | null = null;
+  let version: Promise<string | null> | null = null;
+
+  async function sshdConfig(fresh: boolean): Promise<SshdConfig | null> {
+    if (sshd && !fresh && Date.now() - sshd.at < config.sshdTtlMs) return sshd.value;
+    const b = sshdBinary();
+    const value = b ? await readSshdConfig(b) : null;
+    sshd = { at: Date.now(), value };
+    return value;
+  }
+
+  async function discover(ctx: DiscoverContext): Promise<DiscoverResult> {
+    const { backend } = ctx;
+    const candidates: CandidateInput[] = [];
+    const reverse = tracked.get(backend.name);
+    if (reverse) candidates.push({ type: 'ssh-reverse', url: reverse, label: 'SSH reverse forward' });
+
+    const cfg = await sshdConfig(ctx.fresh);
+    const port = cfg?.ports[0] ?? 22;
+    const listen = await readListenState(port);
+    // No sshd installed and nothing on its port: nothing to suggest.
+    if (!cfg && !sshdBinary() && !listen?.listening) return { candidates };
+    const bound = listen?.addresses.map(normalizeAddress) ?? [];
+    const host = advertisedHost(bound);
+    const user = os.userInfo().username;
+    const command = `ssh -N -L ${backend.port}:127.0.0.1:${backend.port}${port === 22 ? '' : ` -p ${port}`} ${user}@${formatUrlHost(host)}`;
+    let blocked: CandidateInput['blocked'];
+    if (listen && !listen.listening) blocked = { reason: 'sshd-not-running', detail: `nothing listens on port ${port}` };
+    else if (cfg && ['no', 'remote'].includes(cfg.allowTcpForwarding))
+      blocked = { reason: 'ssh-forwarding-disabled', detail: `AllowTcpForwarding ${cfg.allowTcpForwarding}` };
+    else if (cfg && cfg.permitOpen === 'none') blocked = { reason: 'ssh-forwarding-disabled', detail: 'PermitOpen none' };
+    else if (bound.length > 0 && bound.every((a) => classifyAddress(a) === 'loopback'))
+      blocked = { reason: 'sshd-not-on-lan', detail: bound.join(', ') };
+    candidates.push({
+      type: 'ssh-local-forward',
+      url: `${ctx.scheme}://127.0.0.1:${backend.port}/`,
+      label: 'SSH local forward (run the command on the client)',
+      connect: { command },
+      ...(blocked ? { blocked } : {}),
+    });
+    return { candidates };
+  }
+
+  async function health(): Promise<ProviderHealth> {
+    version ??= execa(bin, ['-V'], { reject: false, timeout: 3_000, stdin: 'ignore' }).then((r) => {
+      const v = /OpenSSH_[\w.]+/.exec(`${r.stderr}${r.stdout}`)?.[0] ?? null;
+      if (v === null) version = null;
+      return v;
+    });
+    const v = await version;
+    const cfg = await sshdConfig(false);
+    const listen = await readListenState(cfg?.ports[0] ?? 22);
+    const sshdNote = listen?.listening
+      ? `sshd listens on ${listen.addresses.join(', ')}`
+      : 'no sshd listening here (ssh-local-forward needs one)';
+    if (v === null) return { available: false, version: null, reason: 'not-installed', hint: `${SSH_HINTS['not-installed']} ${sshdNote}.` };
+    return {
+      available: true,
+      version: v,
+      reason: null,
+      hint: `${sshdNote}${cfg ? `, AllowTcpForwarding ${cfg.allowTcpForwarding}` : ''}.`,
+    };
+  }
+
+  async function expose(ctx: ExposeContext): Promise<void> {
+    const { backend, signal } = ctx;
+    const opts = ReverseOptions.parse(ctx.options);
+    const dest = parseDestination(opts.host);
+    const remotePort = opts.remotePort ?? backend.port;
+    const url = opts.publicUrl ?? `http://${formatUrlHost(dest.host)}:${remotePort}/`;
+    // Arguments as an array with "--" before the destination: nothing the user typed is an option.
+    const args = [
+      '-v',
+      '-N',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ExitOnForwardFailure=yes',
+      '-o',
+      `ServerAliveInterval=${config.aliveIntervalS}`,
+      '-o',
+      `ServerAliveCountMax=${config.aliveCountMax}`,
+      '-o',
+      'ConnectTimeout=10',
+      '-R',
+      `0.0.0.0:${remotePort}:127.0.0.1:${backend.port}`,
+      '--',
+      formatDestination(dest),
+    ];
+    let failures = 0;
+    const backoff = () =>
+      Math.round(Math.min(config.backoffMaxMs, config.backoffInitialMs * 2 ** Math.min(failures, 16)) * (0.8 + Math.random() * 0.4));
+    const fail = (reason: SshReason, error: string) =>
+      ctx.update({ state: 'failed', reason, hint: SSH_HINTS[reason], error: error.slice(0, 300) });
+
+    ctx.update({ state: 'starting' });
+    while (!signal.aborted) {
+      const lines: string[] = [];
+      let forwarded = false;
+      const child = execa(bin, args, {
+        reject: false,
+        stdin: 'ignore',
+        stdout: 'ignore',
+        buffer: false,
+        forceKillAfterDelay: 3_000,
+        cleanup: true,
+      });
+      let exited = false;
+      let enoent = false;
+      const done = child.then((r) => {
+        exited = true;
+        enoent = (r as { code?: string }).code === 'ENOENT';
+      });
+      let rest = '';
+      child.stderr?.on('data', (c: Buffer) => {
+        rest += c.toString();
+        const parts = rest.split('\n');
+        rest = parts.pop() ?? '';
+        for (const p of parts) {
+          if (FORWARD_OK.test(p)) forwarded = true;
+          // Only ssh's own diagnostics are kept; debug lines are too many to be useful.
+          if (p.trim() && !p.startsWith('debug')) lines.push(p.trim());
+        }
+        if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES);
+      });
+      const stop = async () => {
+        if (!exited) child.kill('SIGTERM');
+        await done;
+      };
+
+      const deadline = Date.now() + config.connectTimeoutMs;
+      while (!signal.aborted && !exited && !forwarded && Date.now() < deadline) await sleep(50, signal);
+      if (signal.aborted) {
+        await stop();
+        break;
+      }
+      if (!forwarded) {
+        await stop();
+        const reason: SshReason = enoent ? 'not-installed' : exited ? classifySshStderr(lines.join('\n')) : 'timed-out';
+        failures++;
+        fail(reason, lines.at(-1) ?? reason);
+        await sleep(backoff(), signal);
+        continue;
+      }
+      if (!opts.publicUrl && !(await canConnect(dest.host, remotePort))) {
+        // Connected and forwarded, but sshd bound it to its loopback (GatewayPorts no).
+        await stop();
+        failures++;
+        fail('remote-bound-to-loopback', `${dest.host}:${remotePort} refuses connections although the forward is up`);
+        await sleep(backoff(), signal);
+        continue;
+      }
+      failures = 0;
+      tracked.set(backend.name, url);
+      ctx.update({ state: 'active', url });
+      changed();
+      await Promise.race([done, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
+      await stop();
+      if (signal.aborted) break;
+      // Dropped: the URL stays listed, so it shows unreachable at once, until the forward is back.
+      failures++;
+      const reason = classifySshStderr(lines.join('\n'));
+      ctx.update({ state: 'starting', reason, hint: SSH_HINTS[reason], error: lines.at(-1) ?? 'connection closed' });
+      changed();
+      await sleep(backoff(), signal);
+    }
+    tracked.delete(backend.name);
+    changed();
+  }
+
+  return Object.freeze({
+    id: 'ssh',
+    types: Object.freeze(['ssh-local-forward', 'ssh-reverse'] as const),
+    exposureTypes: Object.freeze(['ssh-reverse'] as const),
+    exposureOptions: { 'ssh-reverse': ReverseOptions },
+    discover,
+    health,
+    expose,
+    watch(onChange: () => void) {
+      listeners.add(onChange);
+      return () => listeners.delete(onChange);
+    },
+  });
+}
