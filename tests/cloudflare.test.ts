@@ -83,7 +83,7 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
     });
     expect(x.endpoint?.url).toMatch(/^https:\/\/[a-z]+-river-\d+-fake\.trycloudflare\.com\/$/);
     expect(x.endpoint?.browser.mixedContentSafe).toBe(true);
-    const args = cf.invocations().at(-1) ?? [];
+    const args = cf.invocations().findLast((a) => a[0] === 'tunnel') ?? [];
     expect(args.slice(0, 2)).toEqual(['tunnel', '--no-autoupdate']);
     expect(args[args.indexOf('--config') + 1]).toMatch(new RegExp(`^${home}/run/`));
     expect(args[args.indexOf('--metrics') + 1]).toMatch(/^127\.0\.0\.1:\d+$/);
@@ -240,7 +240,12 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
     await enable({ type: 'cloudflare-named', options: { credentialsFile, tunnelId, hostname: NAMED_HOST } });
     const x = await waitExposure('cloudflare-named', (e) => e.state === 'active' || e.state === 'failed');
     expect(x).toMatchObject({ state: 'active', endpoint: { url: `https://${NAMED_HOST}/`, status: 'verified' } });
-    expect(cf.invocations().at(-1)?.slice(-2)).toEqual(['run', tunnelId]);
+    expect(
+      cf
+        .invocations()
+        .findLast((a) => a[0] === 'tunnel')
+        ?.slice(-2),
+    ).toEqual(['run', tunnelId]);
     await disable('cloudflare-named');
   });
 

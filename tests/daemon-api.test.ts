@@ -197,13 +197,25 @@ describe.skipIf(unavailable)('the daemon API over real HTTP', () => {
       );
       expect(JSON.stringify(doc.paths['/v1/backends/{name}/endpoints'])).toMatch(/mixedContentSafe/);
     });
-    it('refuses exposures no provider offers, with a hint', async () => {
+    it('turns an exposure whose tool is missing into a failed state with its reason, touching no network', async () => {
       const res = await requestOne(daemon, {
         method: 'POST',
         path: '/v1/backends/app/exposures',
-        body: JSON.stringify({ type: 'ssh-reverse', options: { host: 'vps.example.com' } }), // no provider sets it up yet
+        body: JSON.stringify({ type: 'ssh-reverse', options: { host: 'vps.example.com' } }),
       });
-      expect(res.json()).toMatchObject({ statusCode: 400, code: 'ENDPOINTD_EXPOSURE_UNSUPPORTED' });
+      expect(res.status).toBe(202);
+      const deadline = Date.now() + 10_000;
+      let state = '';
+      while (state !== 'failed' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        const list = (await requestOne(daemon, { path: '/v1/backends/app/exposures' })).json<{
+          exposures: Array<{ state: string; reason?: string }>;
+        }>();
+        state = list.exposures[0]?.state ?? '';
+        if (state === 'failed') expect(list.exposures[0]?.reason).toBe('not-installed');
+      }
+      expect(state).toBe('failed');
+      expect((await requestOne(daemon, { method: 'DELETE', path: '/v1/backends/app/exposures/ssh-reverse' })).status).toBe(200);
     });
   });
 });

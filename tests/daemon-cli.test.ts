@@ -90,10 +90,12 @@ describe.skipIf(unavailable)('the endpoints CLI against a running daemon', () =>
     expect(removeFlag.stderr).toMatch(/comes from --backend\nRemove it there and restart endpointd/);
   });
 
-  it('enable answers with the reason when no provider offers the type, and funnel needs --yes', async () => {
-    const r = await cli(['enable', 'ssh-reverse', '--host', 'vps.example.com']);
+  it('enable answers with the reason when the tool is missing, and funnel needs --yes', async () => {
+    const r = await cli(['enable', 'ssh-reverse', '--host', 'vps.example.com', '--wait', '15']);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/no provider can set up ssh-reverse here/);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/ssh-reverse failed: .*\nThe ssh client was not found on PATH/);
+    await cli(['disable', 'ssh-reverse']);
     const funnel = await cli(['enable', 'tailscale-funnel']);
     expect(funnel.exitCode).toBe(2);
     expect(funnel.stderr).toMatch(/public internet: pass --yes/);

@@ -34,9 +34,18 @@ export async function startDaemon(
   const addressFile = join(home, 'daemon.json');
   rmSync(addressFile, { force: true }); // left by a daemon killed with SIGKILL
   const [cmd, argv] = inNamespace(ns, process.execPath, [DAEMON_BIN, '--listen', '127.0.0.1:0', ...args]);
+  // Tests never reach a real tailscale, cloudflared, ssh or sshd (which could talk to the internet
+  // or to this machine's services): only the fakes and test servers a test puts in place.
+  const env = options.env ?? {};
+  const realToolsOff = {
+    ...(env.FAKE_TAILSCALE_STATE ? {} : { ENDPOINTD_TAILSCALE_BIN: '/nonexistent/tailscale' }),
+    ...(env.FAKE_CLOUDFLARED_STATE ? {} : { ENDPOINTD_CLOUDFLARED_BIN: '/nonexistent/cloudflared' }),
+    ...(env.ENDPOINTD_SSH_BIN ? {} : { ENDPOINTD_SSH_BIN: '/nonexistent/ssh' }),
+    ...(env.ENDPOINTD_SSHD_BIN ? {} : { ENDPOINTD_SSHD_BIN: '/nonexistent/sshd' }),
+  };
   const child = execa(cmd, argv, {
     reject: false,
-    env: { ENDPOINTD_HOME: home, NO_COLOR: '1', ...options.env },
+    env: { ENDPOINTD_HOME: home, NO_COLOR: '1', ...realToolsOff, ...env },
     forceKillAfterDelay: 5_000,
   });
   const deadline = Date.now() + START_TIMEOUT_MS;
