@@ -10,7 +10,9 @@ import { createTailscaleProvider } from '@endpointd/provider-tailscale';
  * daemon, which keeps their pid files in $ENDPOINTD_HOME/run. The one-shot CLI has none to report.
  */
 export function createBuiltinProviders(daemon?: { home: string }): Provider[] {
-  const providers = [createLanProvider(), createTailscaleProvider(), createSshProvider()];
+  const tailscale = createTailscaleProvider();
+  // The ssh recipe names this machine by its MagicDNS name when Tailscale has one.
+  const providers: Provider[] = [createLanProvider(), tailscale, createSshProvider({}, { hostName: () => tailscale.magicDnsName() })];
   if (daemon) providers.push(createCloudflareProvider({ runDir: join(daemon.home, 'run') }));
   return providers;
 }

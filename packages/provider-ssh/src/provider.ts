@@ -80,8 +80,13 @@ function advertisedHost(listenAddresses: string[]): string {
   return os.hostname();
 }
 
+export interface SshProviderDeps {
+  /** A better name for this machine than its LAN address (the daemon wires Tailscale's MagicDNS name). */
+  hostName?: () => Promise<string | null>;
+}
+
 /** SSH: a local-forward recipe for clients, and supervised `ssh -R` reverse forwards. */
-export function createSshProvider(options: SshProviderOptions = {}): Provider {
+export function createSshProvider(options: SshProviderOptions = {}, deps: SshProviderDeps = {}): Provider {
   const config = Object.freeze(SshProviderOptions.parse(options));
   const bin = config.bin ?? (process.env.ENDPOINTD_SSH_BIN || 'ssh');
   const tracked = new Map<string, string | null>();
@@ -112,7 +117,7 @@ export function createSshProvider(options: SshProviderOptions = {}): Provider {
     // No sshd installed and nothing on its port: nothing to suggest.
     if (!cfg && !sshdBinary() && !listen?.listening) return { candidates };
     const bound = listen?.addresses.map(normalizeAddress) ?? [];
-    const host = advertisedHost(bound);
+    const host = (await deps.hostName?.().catch(() => null)) ?? advertisedHost(bound);
     const user = os.userInfo().username;
     const command = `ssh -N -L ${backend.port}:127.0.0.1:${backend.port}${port === 22 ? '' : ` -p ${port}`} ${user}@${formatUrlHost(host)}`;
     let blocked: CandidateInput['blocked'];

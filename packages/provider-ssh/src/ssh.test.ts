@@ -62,3 +62,29 @@ describe('ssh reasons', () => {
     expect(Object.fromEntries(rows)).toEqual(SSH_HINTS);
   });
 });
+
+describe('the local-forward recipe', () => {
+  it('names this machine by the injected host name (the daemon wires Tailscale MagicDNS) when there is one', async () => {
+    const { createSshProvider } = await import('./provider.js');
+    const { Backend } = await import('@endpointd/core');
+    const ctx = {
+      backend: Backend.parse({ name: 'a', port: 3000 }),
+      scheme: 'http' as const,
+      listen: null,
+      signal: new AbortController().signal,
+      fresh: true,
+    };
+    const prev = process.env.ENDPOINTD_SSHD_BIN;
+    process.env.ENDPOINTD_SSHD_BIN = process.execPath; // "installed": a candidate is proposed whatever listens
+    try {
+      const withName = createSshProvider({}, { hostName: async () => 'devbox.tail911da.ts.net' });
+      const c = (await withName.discover(ctx)).candidates.find((x) => x.type === 'ssh-local-forward');
+      expect(c?.connect?.command).toMatch(/^ssh -N -L 3000:127\.0\.0\.1:3000 \S+@devbox\.tail911da\.ts\.net$/);
+      const without = createSshProvider({}, { hostName: async () => null });
+      expect((await without.discover(ctx)).candidates.find((x) => x.type === 'ssh-local-forward')?.connect?.command).not.toMatch(/ts\.net/);
+    } finally {
+      if (prev === undefined) delete process.env.ENDPOINTD_SSHD_BIN;
+      else process.env.ENDPOINTD_SSHD_BIN = prev;
+    }
+  });
+});

@@ -1,4 +1,4 @@
-export { createTailscaleProvider, TailscaleProviderOptions } from './provider.js';
+export { createTailscaleProvider, type TailscaleProvider, TailscaleProviderOptions } from './provider.js';
 export { TAILSCALE_HINTS, TailscaleReason } from './reasons.js';
 export { HTTPS_PORTS, parseServeConfig, proxyTargetsPort, type ServeHandler, serveUrl } from './serve-config.js';
 export { parseStatus, parseVersion, stateReason, type TailscaleStatus } from './status.js';

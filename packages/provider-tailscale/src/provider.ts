@@ -67,11 +67,17 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The Tailscale provider, plus its MagicDNS name for other providers the daemon wires to it. */
+export interface TailscaleProvider extends Provider {
+  /** This machine's MagicDNS name when Tailscale runs with MagicDNS (from the cached status), else null. */
+  magicDnsName(): Promise<string | null>;
+}
+
 /** Tailscale IP, MagicDNS, Serve and Funnel endpoints, and Serve/Funnel exposures, through the tailscale CLI. */
 export function createTailscaleProvider(
   options: TailscaleProviderOptions = {},
   deps: { run?: typeof runTailscale; now?: () => number } = {},
-): Provider {
+): TailscaleProvider {
   const config = Object.freeze(TailscaleProviderOptions.parse(options));
   const bin = config.bin ?? tailscaleBinary();
   const run = deps.run ?? runTailscale;
@@ -320,5 +326,9 @@ export function createTailscaleProvider(
     discover,
     health,
     expose,
+    async magicDnsName() {
+      const status = await readStatus().catch(() => null);
+      return status && stateReason(status.backendState) === null && status.magicDnsEnabled ? status.magicDnsName : null;
+    },
   });
 }
