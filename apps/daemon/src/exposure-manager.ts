@@ -1,5 +1,6 @@
 import {
   type Backend,
+  delay,
   type Exposure,
   ExposureRequest,
   type ExposureStopReason,
@@ -40,18 +41,6 @@ export interface ExposureManager {
 }
 
 const key = (backend: string, type: string) => `${backend}\n${type}`;
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 
 export function createExposureManager(deps: {
   providers: readonly Provider[];
@@ -109,7 +98,7 @@ export function createExposureManager(deps: {
         });
         return;
       }
-      await sleep(EXPOSURE_VERIFY_INTERVAL_MS, run.controller.signal);
+      await delay(EXPOSURE_VERIFY_INTERVAL_MS, run.controller.signal);
     }
   }
 

@@ -1,7 +1,17 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CandidateInput, DiscoverContext, DiscoverResult, ExposeContext, Provider, ProviderHealth } from '@endpointd/core';
+import {
+  backoffDelay,
+  type CandidateInput,
+  createLineTail,
+  type DiscoverContext,
+  type DiscoverResult,
+  delay,
+  type ExposeContext,
+  type Provider,
+  type ProviderHealth,
+} from '@endpointd/core';
 import { execa } from 'execa';
 import * as z from 'zod';
 import { classifyLogLines, hostnameFromBanner, KEPT_LOG_LINES, redactLogLine } from './log-lines.js';
@@ -49,21 +59,6 @@ const NamedOptions = z
 const READY_STARTUP_POLL_MS = 200;
 
 type Tracked = { url: string | null; type: 'cloudflare-quick' | 'cloudflare-named' };
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
 
 /** Cloudflare quick and named tunnels: cloudflared processes supervised by endpointd. */
 export function createCloudflareProvider(options: CloudflareProviderOptions = {}): Provider {
@@ -150,15 +145,13 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
       return [...common, 'run', named.tunnelId ?? ''];
     };
 
-    const backoff = () => {
-      const base = Math.min(config.backoffMaxMs, config.backoffInitialMs * 2 ** Math.min(failures, 16));
-      return Math.round(base * (0.8 + Math.random() * 0.4));
-    };
+    const backoff = () => backoffDelay(failures, config.backoffInitialMs, config.backoffMaxMs);
 
     ctx.update({ state: 'starting' });
     while (!signal.aborted) {
       const metricsPort = await freePort();
-      const lines: string[] = [];
+      const tail = createLineTail(KEPT_LOG_LINES, { transform: redactLogLine });
+      const lines = tail.lines;
       const child = execa(bin, argsFor(metricsPort), {
         reject: false,
         stdin: 'ignore',
@@ -174,14 +167,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
         exitInfo = (r as { code?: string }).code === 'ENOENT' ? 'ENOENT' : `exit ${r.exitCode ?? r.signal}`;
       });
       const pidFile = child.pid ? writePidFile(runDir, name, child.pid) : null;
-      let rest = '';
-      child.stderr?.on('data', (c: Buffer) => {
-        rest += c.toString();
-        const parts = rest.split('\n');
-        rest = parts.pop() ?? '';
-        for (const p of parts) if (p.trim()) lines.push(redactLogLine(p));
-        if (lines.length > KEPT_LOG_LINES) lines.splice(0, lines.length - KEPT_LOG_LINES);
-      });
+      child.stderr?.on('data', (c: Buffer) => tail.push(c.toString()));
       const stop = async () => {
         if (!exited) child.kill('SIGTERM');
         await done;
@@ -196,7 +182,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
           ready = true;
           break;
         }
-        await sleep(READY_STARTUP_POLL_MS, signal);
+        await delay(READY_STARTUP_POLL_MS, signal);
       }
       if (signal.aborted) {
         await stop();
@@ -213,7 +199,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
           hint: CLOUDFLARE_HINTS[reason],
           error: exited ? `cloudflared ${exitInfo}: ${lines.at(-1) ?? ''}`.slice(0, 300) : 'no ready connection in time',
         });
-        await sleep(backoff(), signal);
+        await delay(backoff(), signal);
         continue;
       }
       const host = named
@@ -224,7 +210,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
         lastError = { reason: 'unknown', lines: [...lines] };
         failures++;
         ctx.update({ state: 'failed', reason: 'unknown', hint: CLOUDFLARE_HINTS.unknown, error: 'the tunnel came up without a hostname' });
-        await sleep(backoff(), signal);
+        await delay(backoff(), signal);
         continue;
       }
       // A quick tunnel gets a new name on every start: the old one is never shown again.
@@ -237,7 +223,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
       // Supervise: the process exiting or /ready going down ends this run.
       let misses = 0;
       while (!signal.aborted && !exited && misses < 2) {
-        await Promise.race([sleep(config.readyPollMs, signal), done]);
+        await Promise.race([delay(config.readyPollMs, signal), done]);
         if (signal.aborted || exited) break;
         misses = (await isReady(metricsPort)) ? 0 : misses + 1;
       }
@@ -253,7 +239,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
         error: exited ? `cloudflared ${exitInfo}` : 'tunnel not ready',
       });
       changed();
-      await sleep(backoff(), signal);
+      await delay(backoff(), signal);
     }
     byType.delete(type);
     rmSync(configFile, { force: true });

@@ -1,10 +1,13 @@
 import net from 'node:net';
 import os from 'node:os';
 import {
+  backoffDelay,
   type CandidateInput,
   classifyAddress,
+  createLineTail,
   type DiscoverContext,
   type DiscoverResult,
+  delay,
   type ExposeContext,
   formatUrlHost,
   normalizeAddress,
@@ -40,21 +43,6 @@ export type SshProviderOptions = z.input<typeof SshProviderOptions>;
 const KEPT_LINES = 20;
 const FORWARD_OK = /remote forward success for: listen/i;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
-}
-
 /** Whether host:port accepts a TCP connection from here (the forward's public side). */
 function canConnect(host: string, port: number, timeoutMs = 2_000): Promise<boolean> {
   return new Promise((resolve) => {
@@ -62,7 +50,10 @@ function canConnect(host: string, port: number, timeoutMs = 2_000): Promise<bool
       s.destroy();
       resolve(true);
     });
-    s.on('timeout', () => (s.destroy(), resolve(false)));
+    s.on('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.on('error', () => resolve(false));
   });
 }
@@ -184,15 +175,21 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
       formatDestination(dest),
     ];
     let failures = 0;
-    const backoff = () =>
-      Math.round(Math.min(config.backoffMaxMs, config.backoffInitialMs * 2 ** Math.min(failures, 16)) * (0.8 + Math.random() * 0.4));
+    const backoff = () => backoffDelay(failures, config.backoffInitialMs, config.backoffMaxMs);
     const fail = (reason: SshReason, error: string) =>
       ctx.update({ state: 'failed', reason, hint: SSH_HINTS[reason], error: error.slice(0, 300) });
 
     ctx.update({ state: 'starting' });
     while (!signal.aborted) {
-      const lines: string[] = [];
       let forwarded = false;
+      // Only ssh's own diagnostics are kept; its many debug lines are only read for the success line.
+      const tail = createLineTail(KEPT_LINES, {
+        keep: (line) => {
+          if (FORWARD_OK.test(line)) forwarded = true;
+          return !line.startsWith('debug');
+        },
+      });
+      const lines = tail.lines;
       const child = execa(bin, args, {
         reject: false,
         stdin: 'ignore',
@@ -207,25 +204,14 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
         exited = true;
         enoent = (r as { code?: string }).code === 'ENOENT';
       });
-      let rest = '';
-      child.stderr?.on('data', (c: Buffer) => {
-        rest += c.toString();
-        const parts = rest.split('\n');
-        rest = parts.pop() ?? '';
-        for (const p of parts) {
-          if (FORWARD_OK.test(p)) forwarded = true;
-          // Only ssh's own diagnostics are kept; debug lines are too many to be useful.
-          if (p.trim() && !p.startsWith('debug')) lines.push(p.trim());
-        }
-        if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES);
-      });
+      child.stderr?.on('data', (c: Buffer) => tail.push(c.toString()));
       const stop = async () => {
         if (!exited) child.kill('SIGTERM');
         await done;
       };
 
       const deadline = Date.now() + config.connectTimeoutMs;
-      while (!signal.aborted && !exited && !forwarded && Date.now() < deadline) await sleep(50, signal);
+      while (!signal.aborted && !exited && !forwarded && Date.now() < deadline) await delay(50, signal);
       if (signal.aborted) {
         await stop();
         break;
@@ -235,7 +221,7 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
         const reason: SshReason = enoent ? 'not-installed' : exited ? classifySshStderr(lines.join('\n')) : 'timed-out';
         failures++;
         fail(reason, lines.at(-1) ?? reason);
-        await sleep(backoff(), signal);
+        await delay(backoff(), signal);
         continue;
       }
       if (!opts.publicUrl && !(await canConnect(dest.host, remotePort))) {
@@ -243,7 +229,7 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
         await stop();
         failures++;
         fail('remote-bound-to-loopback', `${dest.host}:${remotePort} refuses connections although the forward is up`);
-        await sleep(backoff(), signal);
+        await delay(backoff(), signal);
         continue;
       }
       failures = 0;
@@ -258,7 +244,7 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
       const reason = classifySshStderr(lines.join('\n'));
       ctx.update({ state: 'starting', reason, hint: SSH_HINTS[reason], error: lines.at(-1) ?? 'connection closed' });
       changed();
-      await sleep(backoff(), signal);
+      await delay(backoff(), signal);
     }
     tracked.delete(backend.name);
     changed();

@@ -2,6 +2,7 @@ import {
   type CandidateInput,
   type DiscoverContext,
   type DiscoverResult,
+  delay,
   type ExposeContext,
   type ExposureStopReason,
   formatUrlHost,
@@ -50,21 +51,6 @@ type Cached<T> = { at: number; value?: T; error?: TailscaleCliError; absent: boo
 
 function reasonOf(err: unknown): TailscaleReason {
   return err instanceof TailscaleCliError ? err.reason : 'unknown';
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
 
 /** The Tailscale provider, plus its MagicDNS name for other providers the daemon wires to it. */
@@ -290,16 +276,16 @@ export function createTailscaleProvider(
     while (!signal.aborted) {
       const outcome = await apply();
       if (outcome === 'failed') {
-        await sleep(config.superviseIntervalMs, signal); // try again later: tailscale may come back
+        await delay(config.superviseIntervalMs, signal); // try again later: tailscale may come back
         continue;
       }
       if (outcome === 'waiting') {
-        await sleep(config.approvalPollMs, signal);
+        await delay(config.approvalPollMs, signal);
         continue;
       }
       // Supervise: re-apply if the handler vanished (tailscaled restarted, someone reset serve).
       while (!signal.aborted) {
-        await sleep(config.superviseIntervalMs, signal);
+        await delay(config.superviseIntervalMs, signal);
         if (signal.aborted) break;
         const handlers = await readServe(true).catch(() => null);
         if (handlers && !handlers.some((h) => h.httpsPort === appliedPort && proxyTargetsPort(h.proxy, backend.port))) {

@@ -50,7 +50,7 @@ export async function runDoctor(args: string[], out: NodeJS.WriteStream): Promis
   }
   const lines: string[] = [];
   lines.push(
-    p.bold(`endpointd ${health.version}`) + ` (pid ${health.pid}, up ${Math.round(health.uptimeMs / 1000)} s) at ${client.baseUrl}`,
+    `${p.bold(`endpointd ${health.version}`)} (pid ${health.pid}, up ${Math.round(health.uptimeMs / 1000)} s) at ${client.baseUrl}`,
   );
   for (const problem of health.problems) lines.push(p.yellow(`  ! ${problem.message}${problem.hint ? ` — ${problem.hint}` : ''}`));
   lines.push('', p.bold('Providers'));

@@ -1,0 +1,23 @@
+/** Waits `ms`, or less if `signal` aborts first; never rejects (supervision loops check the signal). */
+export function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
+ * The wait before restarting something that failed `failures` times in a row: doubled per
+ * failure from `initialMs` up to `maxMs`, with ±20 % jitter so many restarts do not align.
+ */
+export function backoffDelay(failures: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+  return Math.round(Math.min(maxMs, initialMs * 2 ** Math.min(failures, 16)) * (0.8 + random() * 0.4));
+}
