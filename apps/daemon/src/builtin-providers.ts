@@ -12,7 +12,8 @@ import { createTailscaleProvider } from '@endpointd/provider-tailscale';
 export function createBuiltinProviders(daemon?: { home: string }): Provider[] {
   const tailscale = createTailscaleProvider();
   // The ssh recipe names this machine by its MagicDNS name when Tailscale has one.
-  const providers: Provider[] = [createLanProvider(), tailscale, createSshProvider({}, { hostName: () => tailscale.magicDnsName() })];
+  const ssh = createSshProvider({ readSshdConfig: daemon ? 'always' : 'when-listening' }, { hostName: () => tailscale.magicDnsName() });
+  const providers: Provider[] = [createLanProvider(), tailscale, ssh];
   if (daemon) providers.push(createCloudflareProvider({ runDir: join(daemon.home, 'run') }));
   return providers;
 }

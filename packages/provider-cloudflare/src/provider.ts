@@ -12,7 +12,6 @@ import {
   type Provider,
   type ProviderHealth,
 } from '@endpointd/core';
-import { execa } from 'execa';
 import * as z from 'zod';
 import { classifyLogLines, hostnameFromBanner, KEPT_LOG_LINES, redactLogLine } from './log-lines.js';
 import { freePort, isReady, readIngressHostnames, readQuickTunnelHostname } from './metrics.js';
@@ -77,11 +76,13 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
 
   function readVersion(): Promise<string | null> {
     // Read once: the binary does not change under a running daemon (a missing one is re-checked).
-    version ??= execa(bin, ['--version'], { timeout: 5_000, reject: false, stdin: 'ignore' }).then((r) => {
-      const v = /version (\S+)/.exec(String(r.stdout))?.[1] ?? null;
-      if (v === null) version = null;
-      return v;
-    });
+    version ??= import('execa')
+      .then(({ execa }) => execa(bin, ['--version'], { timeout: 5_000, reject: false, stdin: 'ignore' }))
+      .then((r) => {
+        const v = /version (\S+)/.exec(String(r.stdout))?.[1] ?? null;
+        if (v === null) version = null;
+        return v;
+      });
     return version;
   }
 
@@ -112,6 +113,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
   }
 
   async function expose(ctx: ExposeContext): Promise<void> {
+    const { execa } = await import('execa');
     const { backend, signal } = ctx;
     const type = ctx.type as Tracked['type'];
     const named = type === 'cloudflare-named' ? NamedOptions.parse(ctx.options) : null;

@@ -15,7 +15,6 @@ import {
   type ProviderHealth,
   readListenState,
 } from '@endpointd/core';
-import { execa } from 'execa';
 import * as z from 'zod';
 import { formatDestination, parseDestination, ReverseOptions } from './destination.js';
 import { SSH_HINTS, type SshReason } from './reasons.js';
@@ -28,6 +27,12 @@ export const SshProviderOptions = z.object({
   bin: z.string().min(1).optional(),
   /** `sshd -T` is asked at most this often (ms). @default 30000 */
   sshdTtlMs: z.number().int().min(0).default(30_000),
+  /**
+   * When to run `sshd -T`: "when-listening" only if something listens on port 22 (keeps a
+   * subprocess off a one-shot list); "always" also finds an sshd on another port (the daemon,
+   * which caches it). @default "when-listening"
+   */
+  readSshdConfig: z.enum(['when-listening', 'always']).default('when-listening'),
   /** Seconds between keep-alives, and how many may be missed (ServerAliveInterval/CountMax). @default 15, 3 */
   aliveIntervalS: z.number().int().min(1).default(15),
   aliveCountMax: z.number().int().min(1).default(3),
@@ -102,9 +107,10 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
     const reverse = tracked.get(backend.name);
     if (reverse) candidates.push({ type: 'ssh-reverse', url: reverse, label: 'SSH reverse forward' });
 
-    const cfg = await sshdConfig(ctx.fresh);
+    const on22 = await readListenState(22);
+    const cfg = config.readSshdConfig === 'always' || on22?.listening ? await sshdConfig(ctx.fresh) : null;
     const port = cfg?.ports[0] ?? 22;
-    const listen = await readListenState(port);
+    const listen = port === 22 ? on22 : await readListenState(port);
     // No sshd installed and nothing on its port: nothing to suggest.
     if (!cfg && !sshdBinary() && !listen?.listening) return { candidates };
     const bound = listen?.addresses.map(normalizeAddress) ?? [];
@@ -129,6 +135,7 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
   }
 
   async function health(): Promise<ProviderHealth> {
+    const { execa } = await import('execa'); // loaded only when something is spawned
     version ??= execa(bin, ['-V'], { reject: false, timeout: 3_000, stdin: 'ignore' }).then((r) => {
       const v = /OpenSSH_[\w.]+/.exec(`${r.stderr}${r.stdout}`)?.[0] ?? null;
       if (v === null) version = null;
@@ -150,6 +157,7 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
   }
 
   async function expose(ctx: ExposeContext): Promise<void> {
+    const { execa } = await import('execa');
     const { backend, signal } = ctx;
     const opts = ReverseOptions.parse(ctx.options);
     const dest = parseDestination(opts.host);

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { execa } from 'execa';
 
 /** What `sshd -T` says, where it is readable (usually root only). */
 export interface SshdConfig {
@@ -33,6 +32,7 @@ export function sshdBinary(env: NodeJS.ProcessEnv = process.env): string | null 
 /** Runs `sshd -T` (with ENDPOINTD_SSHD_CONFIG as -f when set); null when it cannot be read. */
 export async function readSshdConfig(bin: string, env: NodeJS.ProcessEnv = process.env): Promise<SshdConfig | null> {
   const args = ['-T', ...(env.ENDPOINTD_SSHD_CONFIG ? ['-f', env.ENDPOINTD_SSHD_CONFIG] : [])];
+  const { execa } = await import('execa'); // loaded only when something is spawned
   const r = await execa(bin, args, { reject: false, timeout: 3_000, stdin: 'ignore' });
   return r.exitCode === 0 ? parseSshdT(String(r.stdout)) : null;
 }

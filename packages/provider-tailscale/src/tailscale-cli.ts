@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { findExecutable } from '@endpointd/core';
 import { TAILSCALE_HINTS, type TailscaleReason } from './reasons.js';
 
 /** Reads (status, serve status, version) answer fast or something is wrong. */
@@ -86,6 +86,11 @@ export async function runTailscale(bin: string, args: readonly string[], options
       .join(' ') ||
     args[0] ||
     '';
+  // Absent: say so without spawning anything (and without loading the spawning library).
+  if (findExecutable(bin) === null) {
+    throw new TailscaleCliError('not-installed', { subcommand, exitCode: null, durationMs: performance.now() - started, stderrLength: 0 });
+  }
+  const { execa } = await import('execa');
   const child = execa(bin, args, {
     reject: false,
     timeout: options.timeoutMs ?? READ_TIMEOUT_MS,
