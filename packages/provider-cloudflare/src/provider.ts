@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  BackoffOptions,
   backoffDelay,
   type CandidateInput,
   createLineTail,
@@ -28,10 +29,7 @@ export const CloudflareProviderOptions = z.object({
   startTimeoutMs: z.number().int().min(100).default(45_000),
   /** SIGTERM, then SIGKILL after this (ms). @default 5000 */
   stopGraceMs: z.number().int().min(100).default(5_000),
-  /** First restart delay (ms), doubled per failure, with ±20 % jitter. @default 1000 */
-  backoffInitialMs: z.number().int().min(10).default(1_000),
-  /** @default 60000 */
-  backoffMaxMs: z.number().int().min(10).default(60_000),
+  ...BackoffOptions.shape,
   /** How often a running tunnel's /ready is checked (ms). @default 5000 */
   readyPollMs: z.number().int().min(50).default(5_000),
 });

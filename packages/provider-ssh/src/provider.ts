@@ -1,6 +1,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import {
+  BackoffOptions,
   backoffDelay,
   type CandidateInput,
   classifyAddress,
@@ -36,10 +37,7 @@ export const SshProviderOptions = z.object({
   /** Seconds between keep-alives, and how many may be missed (ServerAliveInterval/CountMax). @default 15, 3 */
   aliveIntervalS: z.number().int().min(1).default(15),
   aliveCountMax: z.number().int().min(1).default(3),
-  /** First reconnect delay (ms), doubled per failure, ±20 % jitter, up to backoffMaxMs. @default 1000 */
-  backoffInitialMs: z.number().int().min(10).default(1_000),
-  /** @default 60000 */
-  backoffMaxMs: z.number().int().min(10).default(60_000),
+  ...BackoffOptions.shape,
   /** A forward must be confirmed within this (ms). @default 20000 */
   connectTimeoutMs: z.number().int().min(100).default(20_000),
 });
