@@ -7,19 +7,31 @@ export interface StaticBackend {
   source: 'flag' | 'config';
 }
 
+/** How many backends the daemon serves unless configured otherwise (each costs probes and memory). */
+export const DEFAULT_MAX_BACKENDS = 256;
+
 /** The daemon's backends (from flags, the config file and the API), their default types and exposure records. */
 export interface BackendBook {
   list(): BackendInfo[];
   get(name: string): BackendInfo;
+  has(name: string): boolean;
   add(input: unknown): Promise<BackendInfo>;
-  remove(name: string): Promise<void>;
+  /** Removes an API backend with its default and exposure records; `beforeRemove` runs first, in the same turn of the writer. */
+  remove(name: string, beforeRemove?: (backend: BackendInfo) => Promise<void>): Promise<void>;
   defaultType(name: string): EndpointType | null;
   setDefaultType(name: string, type: EndpointType | null): Promise<void>;
   exposureRecords(): ExposureRecord[];
-  setExposureRecords(records: ExposureRecord[]): Promise<void>;
+  /** Changes the exposure records against the current ones (never a stale copy). */
+  updateExposureRecords(change: (records: ExposureRecord[]) => ExposureRecord[]): Promise<void>;
 }
 
-export function createBackendBook(statics: StaticBackend[], initial: DaemonState, store: StateStore): BackendBook {
+export function createBackendBook(
+  statics: StaticBackend[],
+  initial: DaemonState,
+  store: StateStore,
+  options: { maxBackends?: number } = {},
+): BackendBook {
+  const maxBackends = options.maxBackends ?? DEFAULT_MAX_BACKENDS;
   let state = structuredClone(initial);
   const staticByName = new Map<string, BackendInfo>();
   for (const s of statics) staticByName.set(s.backend.name, { ...s.backend, source: s.source });
@@ -27,9 +39,15 @@ export function createBackendBook(statics: StaticBackend[], initial: DaemonState
   state.backends = state.backends.filter((b) => !staticByName.has(b.name));
 
   const list = (): BackendInfo[] => [...staticByName.values(), ...state.backends.map((b) => ({ ...b, source: 'api' as const }))];
+  const find = (name: string): BackendInfo | undefined => {
+    const fixed = staticByName.get(name);
+    if (fixed) return fixed;
+    const added = state.backends.find((b) => b.name === name);
+    return added ? { ...added, source: 'api' } : undefined;
+  };
 
   function get(name: string): BackendInfo {
-    const found = list().find((b) => b.name === name);
+    const found = find(name);
     if (!found)
       throw backendNotFound(
         name,
@@ -38,60 +56,78 @@ export function createBackendBook(statics: StaticBackend[], initial: DaemonState
     return found;
   }
 
-  // Every change goes through here: applied in memory, then written atomically before answering.
-  async function mutate(change: (draft: DaemonState) => void): Promise<void> {
-    const draft = structuredClone(state);
-    change(draft);
-    await store.save(draft);
-    state = draft;
+  // One writer: every change runs after the previous one has been saved, checks its
+  // preconditions against the current state and is applied to it, never to a copy taken before
+  // another change landed. The state in memory changes only once the file is written.
+  let writer: Promise<unknown> = Promise.resolve();
+  function mutate<T>(change: (draft: DaemonState) => T | Promise<T>): Promise<T> {
+    const run = writer.then(async () => {
+      const draft = structuredClone(state);
+      const result = await change(draft);
+      await store.save(draft);
+      state = draft;
+      return result;
+    });
+    writer = run.catch(() => undefined);
+    return run;
   }
 
   return {
     list,
     get,
-    async add(input) {
+    has: (name) => find(name) !== undefined,
+    add(input) {
       const backend = Backend.parse(input);
-      if (list().some((b) => b.name === backend.name)) {
-        throw new ApiFailure(
-          409,
-          'ENDPOINTD_BACKEND_EXISTS',
-          `a backend named "${backend.name}" already exists`,
-          'Choose another name, or remove the existing backend first.',
-        );
-      }
-      await mutate((d) => {
+      return mutate((d) => {
+        if (staticByName.has(backend.name) || d.backends.some((b) => b.name === backend.name)) {
+          throw new ApiFailure(
+            409,
+            'ENDPOINTD_BACKEND_EXISTS',
+            `a backend named "${backend.name}" already exists`,
+            'Choose another name, or remove the existing backend first.',
+          );
+        }
+        if (staticByName.size + d.backends.length >= maxBackends) {
+          throw new ApiFailure(
+            409,
+            'ENDPOINTD_TOO_MANY_BACKENDS',
+            `endpointd already serves ${maxBackends} backends, its limit`,
+            'Remove backends you no longer use, or raise maxBackends in the config file.',
+          );
+        }
         d.backends.push(backend);
+        return { ...backend, source: 'api' as const };
       });
-      return { ...backend, source: 'api' };
     },
-    async remove(name) {
-      const found = get(name);
-      if (found.source !== 'api') {
-        throw new ApiFailure(
-          409,
-          'ENDPOINTD_BACKEND_NOT_REMOVABLE',
-          `backend "${name}" comes from ${found.source === 'flag' ? '--backend' : 'the config file'}`,
-          'Remove it there and restart endpointd.',
-        );
-      }
-      await mutate((d) => {
+    remove(name, beforeRemove) {
+      return mutate(async (d) => {
+        const found = get(name);
+        if (found.source !== 'api') {
+          throw new ApiFailure(
+            409,
+            'ENDPOINTD_BACKEND_NOT_REMOVABLE',
+            `backend "${name}" comes from ${found.source === 'flag' ? '--backend' : 'the config file'}`,
+            'Remove it there and restart endpointd.',
+          );
+        }
+        await beforeRemove?.(found);
         d.backends = d.backends.filter((b) => b.name !== name);
         delete d.defaults[name];
         d.exposures = d.exposures.filter((e) => e.backend !== name);
       });
     },
     defaultType: (name) => state.defaults[name] ?? null,
-    async setDefaultType(name, type) {
-      get(name);
-      await mutate((d) => {
+    setDefaultType(name, type) {
+      return mutate((d) => {
+        get(name);
         if (type === null) delete d.defaults[name];
         else d.defaults[name] = type;
       });
     },
     exposureRecords: () => structuredClone(state.exposures),
-    async setExposureRecords(records) {
-      await mutate((d) => {
-        d.exposures = records;
+    updateExposureRecords(change) {
+      return mutate((d) => {
+        d.exposures = change(d.exposures);
       });
     },
   };

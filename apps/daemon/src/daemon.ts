@@ -29,6 +29,8 @@ export interface DaemonOptions {
   providers?: Provider[];
   /** @default registry defaults */
   probeTimeoutMs?: number;
+  /** @default DEFAULT_MAX_BACKENDS */
+  maxBackends?: number;
 }
 
 export type HealthProblem = Health['problems'][number];
@@ -73,7 +75,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const events = createDaemonEmitter();
   const hub = createEventHub();
   const registry = createRegistry({ providers, ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}) });
-  const book = createBackendBook(options.backends, state, store);
+  const book = createBackendBook(options.backends, state, store, { ...(options.maxBackends ? { maxBackends: options.maxBackends } : {}) });
   const cache = createEndpointCache(registry, book, events);
   const board = createProviderBoard([...builtins.map((provider) => ({ provider, source: 'builtin' })), ...loaded], failures);
   const refreshSoon = (backend: string) => void cache.get(backend, { refresh: true }).catch(() => undefined);
@@ -96,7 +98,13 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const reverify = setInterval(refreshAll, options.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS);
   reverify.unref();
 
-  await exposures.restore();
+  for (const gone of await exposures.restore().catch(() => [])) {
+    problems.push({
+      code: 'ENDPOINTD_EXPOSURE_DROPPED',
+      message: `the ${gone.type} exposure of "${gone.backend}" was stopped and forgotten: that backend no longer exists`,
+      hint: 'Add the backend again and enable the exposure if you still need it.',
+    });
+  }
   refreshAll(); // warm the cache so the first request is served from memory
 
   return {

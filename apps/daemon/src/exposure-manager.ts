@@ -8,6 +8,7 @@ import {
   type ExposureUpdate,
   type Provider,
   type Registry,
+  redactSecrets,
 } from '@endpointd/core';
 import { ApiFailure } from './api-failure.js';
 import type { BackendBook } from './backend-book.js';
@@ -28,19 +29,30 @@ interface Running {
   exposure: Exposure;
   /** Increments per URL report, so a stale verification never overwrites a newer state. */
   generation: number;
+  /** What went wrong while the provider tore the exposure down. */
+  stopError?: string;
 }
+
+/** What stopping one exposure came to. */
+export type StopOutcome = { type: ExposureType; stopped: true } | { type: ExposureType; stopped: false; error: string };
 
 /** Sets up, supervises, verifies, remembers and tears down exposures through their providers. */
 export interface ExposureManager {
   list(backend: string): Exposure[];
   enable(backend: string, request: unknown): Promise<Exposure>;
   disable(backend: string, type: ExposureType): Promise<Exposure>;
-  /** Starts again every exposure the user had enabled (after a restart or reboot). */
-  restore(): Promise<void>;
+  /** Stops every exposure of a backend that is going away (their records go with the backend). */
+  stopAll(backend: string): Promise<StopOutcome[]>;
+  /**
+   * Starts again every exposure the user had enabled (after a restart or reboot), except those
+   * that failed permanently; records of backends that no longer exist are dropped and returned.
+   */
+  restore(): Promise<Array<{ backend: string; type: ExposureType }>>;
   close(): Promise<void>;
 }
 
 const key = (backend: string, type: string) => `${backend}\n${type}`;
+const now = () => new Date().toISOString();
 
 export function createExposureManager(deps: {
   providers: readonly Provider[];
@@ -49,9 +61,13 @@ export function createExposureManager(deps: {
   events: DaemonEmitter;
   onEndpointsChanged: (backend: string) => void;
   verifyWindowMs?: number;
+  stopTimeoutMs?: number;
 }): ExposureManager {
   const running = new Map<string, Running>();
+  /** Exposures that failed permanently: shown, not supervised. */
+  const failed = new Map<string, Exposure>();
   const verifyWindowMs = deps.verifyWindowMs ?? EXPOSURE_VERIFY_WINDOW_MS;
+  const stopTimeoutMs = deps.stopTimeoutMs ?? EXPOSURE_STOP_TIMEOUT_MS;
 
   function providerFor(type: ExposureType): Provider {
     const provider = deps.providers.find((p) => p.exposureTypes?.includes(type) && p.expose);
@@ -67,7 +83,9 @@ export function createExposureManager(deps: {
   }
 
   function publish(run: Running, patch: Partial<Exposure>): void {
-    run.exposure = { ...run.exposure, ...patch, updatedAt: new Date().toISOString() };
+    // Child output and tool errors may quote a secret: never pass one on.
+    for (const k of ['error', 'hint'] as const) if (typeof patch[k] === 'string') patch[k] = redactSecrets(patch[k]);
+    run.exposure = { ...run.exposure, ...patch, updatedAt: now() };
     for (const k of ['endpoint', 'approvalUrl', 'reason', 'error', 'hint'] as const)
       if (patch[k] === undefined && k in patch) delete run.exposure[k];
     deps.events.emit('exposure', run.exposure);
@@ -102,6 +120,33 @@ export function createExposureManager(deps: {
     }
   }
 
+  /** Retrying cannot fix it: stop supervising, remember it as failed, and say so once. */
+  function failPermanently(run: Running, failure: { reason: string; error?: string; hint?: string }): void {
+    publish(run, { state: 'failed', endpoint: undefined, approvalUrl: undefined, ...failure });
+    run.controller.abort('disabled' satisfies ExposureStopReason);
+    running.delete(key(run.backend, run.type));
+    failed.set(key(run.backend, run.type), run.exposure);
+    const at = now();
+    void deps.book
+      .updateExposureRecords((records) =>
+        records.map((r) =>
+          r.backend === run.backend && r.type === run.type
+            ? {
+                ...r,
+                failed: {
+                  reason: failure.reason,
+                  at,
+                  ...(run.exposure.error ? { error: run.exposure.error } : {}),
+                  ...(run.exposure.hint ? { hint: run.exposure.hint } : {}),
+                },
+              }
+            : r,
+        ),
+      )
+      .catch(() => undefined); // not saved: it is retried at the next start, which is safe
+    deps.onEndpointsChanged(run.backend);
+  }
+
   function onUpdate(run: Running, backend: Backend, update: ExposureUpdate): void {
     if (run.controller.signal.aborted) return;
     run.generation++;
@@ -109,6 +154,14 @@ export function createExposureManager(deps: {
       // The provider says it is up; the daemon says so only once the URL answers as this backend.
       if (run.exposure.state !== 'active') publish(run, { state: 'starting' });
       void verifyUrl(run, backend, update.url, run.generation);
+      return;
+    }
+    if (update.state === 'failed' && update.permanent) {
+      failPermanently(run, {
+        reason: update.reason ?? 'unknown',
+        ...(update.error ? { error: update.error } : {}),
+        ...(update.hint ? { hint: update.hint } : {}),
+      });
       return;
     }
     publish(run, {
@@ -132,8 +185,9 @@ export function createExposureManager(deps: {
       controller,
       done: Promise.resolve(),
       generation: 0,
-      exposure: { backend: backend.name, type, provider: provider.id, state: 'starting', updatedAt: new Date().toISOString() },
+      exposure: { backend: backend.name, type, provider: provider.id, state: 'starting', updatedAt: now() },
     };
+    failed.delete(key(backend.name, type));
     running.set(key(backend.name, type), run);
     deps.events.emit('exposure', run.exposure);
     run.done = Promise.resolve()
@@ -141,33 +195,37 @@ export function createExposureManager(deps: {
       .then(
         () => {
           if (!controller.signal.aborted)
-            publish(run, {
-              state: 'failed',
-              endpoint: undefined,
-              reason: 'provider-stopped',
-              error: `${provider.id} stopped supervising the exposure`,
-            });
+            failPermanently(run, { reason: 'provider-stopped', error: `${provider.id} stopped supervising the exposure` });
         },
         (err: unknown) => {
-          if (!controller.signal.aborted) {
-            publish(run, {
-              state: 'failed',
-              endpoint: undefined,
-              reason: 'provider-failed',
-              error: err instanceof Error ? err.message : String(err),
-            });
-          }
+          const message = err instanceof Error ? err.message : String(err);
+          if (controller.signal.aborted) run.stopError = message;
+          else failPermanently(run, { reason: 'provider-failed', error: message });
         },
       );
     return run;
   }
 
-  async function stop(run: Running, reason: ExposureStopReason): Promise<void> {
+  async function stop(run: Running, reason: ExposureStopReason): Promise<StopOutcome> {
     run.controller.abort(reason);
     running.delete(key(run.backend, run.type));
-    await Promise.race([run.done, new Promise((r) => setTimeout(r, EXPOSURE_STOP_TIMEOUT_MS).unref())]);
-    publish(run, { state: 'stopped', endpoint: undefined, approvalUrl: undefined });
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      run.done.then(() => true),
+      new Promise<false>((r) => {
+        timer = setTimeout(() => r(false), stopTimeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const error = finished ? run.stopError : `${run.provider.id} did not finish stopping within ${stopTimeoutMs / 1000} s`;
+    publish(run, {
+      state: 'stopped',
+      endpoint: undefined,
+      approvalUrl: undefined,
+      ...(error ? { reason: 'stop-failed', error } : { reason: undefined, error: undefined, hint: undefined }),
+    });
     deps.onEndpointsChanged(run.backend);
+    return error ? { type: run.type, stopped: false, error: redactSecrets(error) } : { type: run.type, stopped: true };
   }
 
   function validate(type: ExposureType, provider: Provider, options: unknown): Record<string, unknown> {
@@ -181,10 +239,24 @@ export function createExposureManager(deps: {
     return parsed.data as Record<string, unknown>;
   }
 
+  function failedExposure(backend: string, type: ExposureType, f: NonNullable<ReturnType<BackendBook['exposureRecords']>[number]['failed']>): Exposure {
+    const provider = deps.providers.find((p) => p.exposureTypes?.includes(type));
+    return {
+      backend,
+      type,
+      provider: provider?.id ?? 'none',
+      state: 'failed',
+      reason: f.reason,
+      ...(f.error ? { error: f.error } : {}),
+      ...(f.hint ? { hint: f.hint } : {}),
+      updatedAt: f.at,
+    };
+  }
+
   return {
     list: (backend) => {
       deps.book.get(backend);
-      return [...running.values()].filter((r) => r.backend === backend).map((r) => r.exposure);
+      return [...running.values(), ...failed.values()].filter((r) => r.backend === backend).map((r) => ('exposure' in r ? r.exposure : r));
     },
     async enable(backendName, body) {
       const backend = deps.book.get(backendName);
@@ -199,30 +271,57 @@ export function createExposureManager(deps: {
       const options = validate(type, providerFor(type), parsed.data.options);
       const existing = running.get(key(backendName, type));
       if (existing) await stop(existing, 'disabled');
-      const records = deps.book.exposureRecords().filter((r) => !(r.backend === backendName && r.type === type));
-      await deps.book.setExposureRecords([...records, { backend: backendName, type, options, enabledAt: new Date().toISOString() }]);
+      // Saved before it starts: acknowledged means it comes back after a crash.
+      await deps.book.updateExposureRecords((records) => {
+        deps.book.get(backendName); // removed meanwhile: 404, nothing saved
+        return [...records.filter((r) => !(r.backend === backendName && r.type === type)), { backend: backendName, type, options, enabledAt: now() }];
+      });
       return start(backend, type, options).exposure;
     },
     async disable(backendName, type) {
       deps.book.get(backendName);
-      const run = running.get(key(backendName, type));
-      const records = deps.book.exposureRecords();
-      if (!run && !records.some((r) => r.backend === backendName && r.type === type)) {
+      const k = key(backendName, type);
+      const run = running.get(k);
+      const wasFailed = failed.get(k);
+      if (!run && !wasFailed && !deps.book.exposureRecords().some((r) => r.backend === backendName && r.type === type)) {
         throw new ApiFailure(404, 'ENDPOINTD_EXPOSURE_NOT_FOUND', `${type} is not enabled for "${backendName}"`);
       }
-      await deps.book.setExposureRecords(records.filter((r) => !(r.backend === backendName && r.type === type)));
-      if (!run) return { backend: backendName, type, provider: 'none', state: 'stopped', updatedAt: new Date().toISOString() };
-      await stop(run, 'disabled');
+      await deps.book.updateExposureRecords((records) => records.filter((r) => !(r.backend === backendName && r.type === type)));
+      failed.delete(k);
+      if (!run) return { backend: backendName, type, provider: wasFailed?.provider ?? 'none', state: 'stopped', updatedAt: now() };
+      const outcome = await stop(run, 'disabled');
+      if (!outcome.stopped) throw new ApiFailure(502, 'ENDPOINTD_STOP_FAILED', outcome.error, 'Check `endpoints doctor`; the process may need to be stopped by hand.');
       return run.exposure;
     },
+    async stopAll(backendName) {
+      for (const k of [...failed.keys()]) if (k.startsWith(`${backendName}\n`)) failed.delete(k);
+      const runs = [...running.values()].filter((r) => r.backend === backendName);
+      return await Promise.all(runs.map((r) => stop(r, 'disabled')));
+    },
     async restore() {
+      const dropped: Array<{ backend: string; type: ExposureType }> = [];
       for (const record of deps.book.exposureRecords()) {
+        if (!deps.book.has(record.backend)) {
+          // The backend was removed from the config: its exposures do not come back (their
+          // processes were reaped at start) and are forgotten.
+          dropped.push({ backend: record.backend, type: record.type });
+          continue;
+        }
+        if (record.failed) {
+          failed.set(key(record.backend, record.type), failedExposure(record.backend, record.type, record.failed));
+          continue;
+        }
         try {
           start(deps.book.get(record.backend), record.type, record.options);
         } catch {
-          // The provider or backend is gone: the record stays, so it comes back when they do.
+          // The provider is gone (a plugin not loaded): the record stays, so it comes back when it does.
         }
       }
+      if (dropped.length > 0)
+        await deps.book.updateExposureRecords((records) =>
+          records.filter((r) => !dropped.some((d) => d.backend === r.backend && d.type === r.type)),
+        );
+      return dropped;
     },
     async close() {
       await Promise.all([...running.values()].map((r) => stop(r, 'daemon-stopping')));

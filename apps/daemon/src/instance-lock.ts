@@ -1,6 +1,6 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOME_FILES } from './home.js';
+import { HOME_FILES, readHomeFile } from './home.js';
 
 /** A second daemon on the same home: it must exit with a clear message, not fight over state. */
 export class AlreadyRunningError extends Error {
@@ -35,14 +35,14 @@ export function acquireInstanceLock(home: string): () => void {
       closeSync(fd);
       return () => {
         try {
-          if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+          if (readHomeFile(file)?.trim() === String(process.pid)) unlinkSync(file);
         } catch {
           // already gone
         }
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(file, 'utf8').trim());
+      const pid = Number(readHomeFile(file)?.trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new AlreadyRunningError(pid, home);
       unlinkSync(file);
     }

@@ -17,6 +17,8 @@ export interface ProviderBoard {
   report(report: ProviderReport): boolean;
   /** Forgets a provider's cached health (its exposure changed state, so its last error may have). */
   invalidate(id: string): void;
+  /** Providers whose last discovery proposed unusable candidates, for /v1/health. */
+  problems(): Array<{ code: string; message: string; hint: string }>;
 }
 
 export function createProviderBoard(entries: BoardEntry[], failures: PluginFailure[]): ProviderBoard {
@@ -73,6 +75,15 @@ export function createProviderBoard(entries: BoardEntry[], failures: PluginFailu
     },
     invalidate(id) {
       health.delete(id);
+    },
+    problems() {
+      return [...lastReport.values()]
+        .filter((r) => r.invalid.length > 0)
+        .map((r) => ({
+          code: 'ENDPOINTD_PROVIDER_INVALID_CANDIDATE',
+          message: `provider ${r.id} proposed ${r.invalid.length} unusable candidate(s): ${r.invalid.map((i) => `${JSON.stringify(i.url)} (${i.why})`).join('; ')}`,
+          hint: 'They are left out of every list (see `endpoints list --all`); report it to the provider’s author.',
+        }));
     },
     report(report) {
       const before = lastReport.get(report.id);

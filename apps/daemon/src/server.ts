@@ -9,7 +9,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './cli/usage-error.
 import { ConfigError, loadConfigFile } from './config-file.js';
 import { createDaemon } from './daemon.js';
 import { DEFAULT_LISTEN, isLoopbackListen, parseBackendFlag, parseListen } from './daemon-flags.js';
-import { HOME_FILES, resolveHome } from './home.js';
+import { HOME_FILES, resolveHome, UnsafeHomeError } from './home.js';
 import { AlreadyRunningError, acquireInstanceLock } from './instance-lock.js';
 import { runService } from './service-unit.js';
 import { ensureToken } from './token.js';
@@ -161,6 +161,9 @@ async function run(): Promise<void> {
     if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`endpointd: ${err.message}\nRun 'endpointd --help' for usage.\n`);
       process.exitCode = EXIT_USAGE;
+    } else if (err instanceof UnsafeHomeError) {
+      process.stderr.write(`endpointd: refusing to start: ${err.message}\n`);
+      process.exitCode = EXIT_FAILED;
     } else if (err instanceof AlreadyRunningError) {
       process.stderr.write(`endpointd: ${err.message}. Stop it first, or set ENDPOINTD_HOME to another folder.\n`);
       process.exitCode = EXIT_FAILED;

@@ -1,32 +1,44 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOME_FILES } from './home.js';
+import { registerSecret } from '@endpointd/core';
+import { HOME_FILES, readHomeFile } from './home.js';
 
 const TOKEN_BYTES = 32;
+const MIN_TOKEN_LENGTH = 16;
 
-/** Reads the API token, creating it (mode 0600) on first start and tightening a loose mode. */
+/** Reads the API token, creating it (mode 0600) on first start and tightening a loose mode; never through a link. */
 export function ensureToken(home: string): string {
   const file = join(home, HOME_FILES.token);
-  try {
-    const token = readFileSync(file, 'utf8').trim();
-    if (token.length >= 16) {
-      if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-      return token;
+  const existing = readHomeFile(file)?.trim();
+  if (existing && existing.length >= MIN_TOKEN_LENGTH) {
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      if ((fstatSync(fd).mode & 0o077) !== 0) fchmodSync(fd, 0o600);
+    } finally {
+      closeSync(fd);
     }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    registerSecret(existing);
+    return existing;
   }
+  if (existing !== undefined) unlinkSync(file); // too short to be ours: replaced
   const token = randomBytes(TOKEN_BYTES).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  // O_EXCL|O_NOFOLLOW: a file or link planted meanwhile makes this fail instead of being followed.
+  const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    writeSync(fd, `${token}\n`);
+    fchmodSync(fd, 0o600);
+  } finally {
+    closeSync(fd);
+  }
+  registerSecret(token);
   return token;
 }
 
 /** Reads the token for a client; null when the daemon never ran with this home. */
 export function readToken(home: string): string | null {
   try {
-    return readFileSync(join(home, HOME_FILES.token), 'utf8').trim() || null;
+    return readHomeFile(join(home, HOME_FILES.token))?.trim() || null;
   } catch {
     return null;
   }

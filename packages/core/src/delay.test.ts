@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, delay } from './delay.js';
 import { createLineTail } from './line-tail.js';
@@ -10,6 +11,11 @@ describe('delay and backoff', () => {
     c.abort();
     await p;
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+  it('leaves no abort listener behind once the time is up (issue 9.11)', async () => {
+    const c = new AbortController();
+    await Promise.all(Array.from({ length: 50 }, () => delay(1, c.signal)));
+    expect(getEventListeners(c.signal, 'abort')).toHaveLength(0);
   });
   it('doubles per failure up to the cap, within ±20 %', () => {
     expect(backoffDelay(0, 1_000, 60_000, () => 0.5)).toBe(1_000);

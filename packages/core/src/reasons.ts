@@ -38,6 +38,8 @@ export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
   'provider-timed-out':
     'The {provider} provider did not answer within {timeoutMs} ms; its endpoints are missing from this list. Try again, or run `endpoints doctor`.',
   'provider-failed': 'The {provider} provider failed ({detail}); its endpoints are missing from this list. Run `endpoints doctor`.',
+  'invalid-candidate':
+    'The {provider} provider proposed something that is not a usable URL ({detail}): it was left out of the list; report it to the provider’s author.',
 });
 
 /** Fills a reason's hint template; unknown placeholders are left visible rather than invented. */

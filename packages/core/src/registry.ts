@@ -1,12 +1,13 @@
 import { EventEmitter } from 'eventemitter3';
 import { detectBackendScheme } from './backend-scheme.js';
+import { checkCandidate } from './candidate-check.js';
 import { type ConnectToMap, parseConnectTo } from './connect-to.js';
 import { markDefault, resolveDefault, sortEndpoints } from './default-by-type.js';
 import { normalizeBaseUrl } from './endpoint.js';
 import { readListenState } from './listening-sockets.js';
 import type { DiscoverContext, Provider } from './provider.js';
 import { formatHint } from './reasons.js';
-import type { EndpointList, ExcludedAddress, ListenState, ProviderReport } from './schema/api.js';
+import { type EndpointList, ExcludedAddress, type ListenState, type ProviderReport } from './schema/api.js';
 import { Backend, type BackendInput } from './schema/backend.js';
 import type { Endpoint, EndpointType } from './schema/endpoint.js';
 import { chooseReferenceHost, type ProviderCandidate, unverifiedEndpoints, verifyCandidates } from './verifier.js';
@@ -73,13 +74,20 @@ async function runProvider(
   const timeout = new Promise<typeof PROVIDER_TIMEOUT>((resolve) => {
     timer = setTimeout(() => resolve(PROVIDER_TIMEOUT), timeoutMs);
   });
-  const report = (available: boolean, candidates: number, reason: string | null, hint: string | null): ProviderReport => ({
+  const report = (
+    available: boolean,
+    candidates: number,
+    reason: string | null,
+    hint: string | null,
+    invalid: ProviderReport['invalid'] = [],
+  ): ProviderReport => ({
     id: provider.id,
     available,
     durationMs: Math.round(performance.now() - started),
     candidates,
-    reason,
-    hint,
+    reason: reason === null ? null : String(reason).slice(0, 200),
+    hint: hint === null ? null : String(hint).slice(0, 1000),
+    invalid,
   });
   try {
     const result = await Promise.race([provider.discover({ ...ctx, signal: controller.signal }), timeout]);
@@ -91,10 +99,29 @@ async function runProvider(
         excluded: [],
       };
     }
-    const candidates = result.candidates.filter((c) => provider.types.includes(c.type)).map((c) => ({ ...c, provider: provider.id }));
-    const excluded = (result.excluded ?? []).map((e) => ({ ...e, provider: provider.id }));
-    const down = result.unavailable;
-    return { report: report(!down, candidates.length, down?.reason ?? null, down?.hint ?? null), candidates, excluded };
+    // A plugin may propose anything: each candidate is checked, and a bad one is left out (and
+    // reported) instead of breaking every backend's list.
+    const candidates: ProviderCandidate[] = [];
+    const invalid: ProviderReport['invalid'] = [];
+    const excluded: ExcludedAddress[] = [];
+    for (const raw of Array.isArray(result?.candidates) ? result.candidates : []) {
+      const checked = checkCandidate(raw, provider.types);
+      if (checked.ok) candidates.push({ ...checked.candidate, provider: provider.id });
+      else {
+        invalid.push({ url: checked.url, why: checked.why });
+        excluded.push({ provider: provider.id, interface: '', address: checked.url, kind: 'invalid-candidate', why: checked.why });
+      }
+    }
+    for (const e of Array.isArray(result?.excluded) ? result.excluded : []) {
+      const parsed = ExcludedAddress.omit({ provider: true }).safeParse(e);
+      if (parsed.success) excluded.push({ ...parsed.data, provider: provider.id });
+    }
+    const down = result?.unavailable;
+    return {
+      report: report(!down, candidates.length, down ? String(down.reason) : null, down ? String(down.hint) : null, invalid.slice(0, 10)),
+      candidates,
+      excluded,
+    };
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     return {

@@ -44,8 +44,27 @@ export function chooseReferenceHost(listen: ListenState | null): string | null {
   return addrs[0] ?? null;
 }
 
+/**
+ * The URL of `path` under a candidate's base URL. The path is set as a path (never resolved as a
+ * relative reference), so nothing in it can change the origin; a result on another origin is
+ * refused all the same (null), so a probe only ever goes to the candidate it verifies.
+ */
+export function probeUrl(base: string, path: string): URL | null {
+  const baseUrl = URL.parse(base);
+  if (!baseUrl) return null;
+  const url = new URL(baseUrl.href);
+  const q = path.indexOf('?');
+  const pathname = q === -1 ? path : path.slice(0, q);
+  url.pathname = `${baseUrl.pathname.replace(/\/?$/, '/')}${pathname.replace(/^\/+/, '')}`;
+  url.search = q === -1 ? '' : path.slice(q);
+  url.hash = '';
+  return url.origin === baseUrl.origin ? url : null;
+}
+
 function join(base: string, path: string): URL {
-  return new URL(path.replace(/^\//, ''), base);
+  const url = probeUrl(base, path);
+  if (!url) throw new TypeError(`refusing to probe ${JSON.stringify(path)}: it leaves ${new URL(base).origin}`);
+  return url;
 }
 
 async function readReference(opts: VerifyOptions, host: string | null): Promise<ReferenceOutcome> {
@@ -87,6 +106,8 @@ async function readReference(opts: VerifyOptions, host: string | null): Promise<
 }
 
 interface CandidateProbes {
+  /** Set when a probe URL would leave the candidate's origin: nothing was sent. */
+  refused?: string;
   main: ProbeResult;
   identity: ProbeResult | null;
   websocket: ProbeResult | null;
@@ -96,6 +117,12 @@ async function probeCandidate(opts: VerifyOptions, candidate: ProviderCandidate)
   const { backend, probeTimeoutMs, connectTo, signal } = opts;
   const base = new URL(candidate.url);
   const request = (url: URL) => ({ url, timeoutMs: probeTimeoutMs, connectTo, ...(signal ? { signal } : {}) });
+  const paths = [backend.probePath, backend.identity.kind === 'json-field' ? backend.identity.path : null, backend.websocketPath];
+  const leaving = paths.find((p) => p !== null && probeUrl(base.href, p) === null);
+  if (leaving !== undefined) {
+    const none: ProbeResult = { ok: false, code: 'aborted', error: 'not sent', latencyMs: 0, address: null, tls: null };
+    return { refused: `a probe of ${JSON.stringify(leaving)} would leave ${base.origin}`, main: none, identity: null, websocket: null };
+  }
   const [main, identity, websocket] = await Promise.all([
     probeHttp(request(join(base.href, backend.probePath))),
     backend.identity.kind === 'json-field' ? probeHttp(request(join(base.href, backend.identity.path))) : null,
@@ -153,6 +180,7 @@ function judge(opts: VerifyOptions, candidate: ProviderCandidate, probes: Candid
     host,
     url: url.href,
     bound: listen?.addresses.join(', ') || 'nothing',
+    provider: candidate.provider,
     timeoutMs: opts.probeTimeoutMs,
     httpStatus: probes.main.ok ? probes.main.status : '',
     detail: '',
@@ -167,6 +195,7 @@ function judge(opts: VerifyOptions, candidate: ProviderCandidate, probes: Candid
   });
   const { main } = probes;
   if (candidate.blocked) return fail('unreachable', candidate.blocked.reason, candidate.blocked.detail, candidate.blocked.detail);
+  if (probes.refused) return fail('unreachable', 'invalid-candidate', probes.refused, probes.refused);
   if (!main.ok) {
     const reason = failureReason(main, listen, host);
     return fail(reason === 'tls-untrusted' ? 'tls-untrusted' : 'unreachable', reason, main.error);

@@ -1,7 +1,7 @@
 import { BACKEND_FLAG_HELP, BACKEND_FLAG_OPTIONS, backendFromFlags } from './backend-flags.js';
 import { connect } from './daemon-session.js';
 import { parseInteger, parseOptions } from './parse-options.js';
-import { EXIT_OK, UsageError } from './usage-error.js';
+import { EXIT_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
 export const BACKENDS_HELP = `Usage: endpoints backends list [--json]
        endpoints backends add NAME --port N [options]
@@ -65,9 +65,11 @@ export async function runBackends(args: string[], out: NodeJS.WriteStream): Prom
       return EXIT_OK;
     }
     if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError('expected exactly one NAME', cmd);
-    await connect().removeBackend(positionals[0]);
-    out.write(`Removed backend "${positionals[0]}".\n`);
-    return EXIT_OK;
+    const removal = await connect().removeBackend(positionals[0]);
+    const stopped = removal.stoppedExposures.length ? ` Stopped its exposures: ${removal.stoppedExposures.join(', ')}.` : '';
+    out.write(`Removed backend "${removal.backend}".${stopped}\n`);
+    for (const f of removal.failedStops) out.write(`Could not stop ${f.type}: ${f.error}\n`);
+    return removal.failedStops.length ? EXIT_FAILED : EXIT_OK;
   }
   throw new UsageError(`unknown action "${action}" (list, add or remove)`, 'backends');
 }

@@ -1,6 +1,7 @@
 import {
   ApiError,
   BackendInfo,
+  BackendRemoval,
   type BackendInput,
   DefaultResolution,
   EndpointList,
@@ -140,9 +141,7 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
     health: () => request(Health, 'GET', '/v1/health'),
     backends: async () => (await request(z.object({ backends: z.array(BackendInfo) }), 'GET', '/v1/backends')).backends,
     addBackend: (backend: BackendInput) => request(BackendInfo, 'POST', '/v1/backends', backend),
-    removeBackend: async (name: string) => {
-      await request(z.null(), 'DELETE', `/v1/backends/${enc(name)}`);
-    },
+    removeBackend: (name: string) => request(BackendRemoval, 'DELETE', `/v1/backends/${enc(name)}`),
     endpoints: (name: string, opts: { refresh?: boolean; verify?: boolean } = {}) => {
       const query = new URLSearchParams();
       if (opts.refresh) query.set('refresh', 'true');

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_LISTEN } from '../daemon-flags.js';
-import { HOME_FILES, resolveHome } from '../home.js';
+import { HOME_FILES, homePath, readHomeFile } from '../home.js';
 import { readToken } from '../token.js';
 import { createEndpointdClient, DaemonUnreachableError, type EndpointdClient } from './endpointd-client.js';
 import { nodeHttpTransport } from './transport.js';
@@ -10,7 +9,7 @@ import { nodeHttpTransport } from './transport.js';
 export function localDaemonUrl(home: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env.ENDPOINTD_URL) return env.ENDPOINTD_URL;
   try {
-    const { url } = JSON.parse(readFileSync(join(home, HOME_FILES.address), 'utf8')) as { url?: string };
+    const { url } = JSON.parse(readHomeFile(join(home, HOME_FILES.address)) ?? '{}') as { url?: string };
     if (url) return url;
   } catch {
     // no daemon has written its address: try the default
@@ -20,7 +19,7 @@ export function localDaemonUrl(home: string, env: NodeJS.ProcessEnv = process.en
 
 /** A client for the daemon of this user (or of $ENDPOINTD_HOME), with the token from its home. */
 export function connectLocalDaemon(env: NodeJS.ProcessEnv = process.env): EndpointdClient {
-  const home = resolveHome(env);
+  const home = homePath(env);
   const baseUrl = localDaemonUrl(home, env);
   const token = readToken(home);
   if (token === null) throw new DaemonUnreachableError(baseUrl);

@@ -1,4 +1,4 @@
-import { Backend, BackendInfo } from '@endpointd/core';
+import { Backend, BackendInfo, BackendRemoval } from '@endpointd/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { Daemon } from '../daemon.js';
@@ -25,11 +25,28 @@ export const backendRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (a
   );
   app.delete(
     '/v1/backends/:name',
-    { schema: { tags, security: SECURITY, params: BackendParams, response: { 204: z.null(), ...ERROR_RESPONSES } } },
-    async (req, reply) => {
-      await daemon.book.remove(req.params.name);
-      daemon.cache.forget(req.params.name);
-      return reply.code(204).send(null);
+    {
+      schema: {
+        tags,
+        security: SECURITY,
+        description: 'Stops every exposure of the backend, then forgets the backend; the answer says which exposures were stopped.',
+        params: BackendParams,
+        response: { 200: BackendRemoval, ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => {
+      const { name } = req.params;
+      const removal: BackendRemoval = { backend: name, stoppedExposures: [], failedStops: [] };
+      await daemon.book.remove(name, async () => {
+        // Exposures never outlive their backend: stopped first, in the writer's turn, so an
+        // enable racing this removal cannot leave one behind.
+        for (const outcome of await daemon.exposures.stopAll(name)) {
+          if (outcome.stopped) removal.stoppedExposures.push(outcome.type);
+          else removal.failedStops.push({ type: outcome.type, error: outcome.error });
+        }
+      });
+      daemon.cache.forget(name);
+      return removal;
     },
   );
 };

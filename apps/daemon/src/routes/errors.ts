@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ApiFailure } from '../api-failure.js';
+import { StateWriteError } from '../state-store.js';
 
 interface ValidationItem {
   instancePath?: string;
@@ -14,6 +15,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply
         .code(err.statusCode)
         .send({ statusCode: err.statusCode, code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+    }
+    if (err instanceof StateWriteError) {
+      req.log.error({ errno: err.errno, file: err.file }, 'state not saved');
+      return reply.code(503).send({ statusCode: 503, code: 'ENDPOINTD_STATE_NOT_SAVED', message: 'the change could not be saved', hint: err.hint });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = (err as FastifyError).validationContext ?? 'request';

@@ -9,6 +9,6 @@ export const healthRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (ap
     version: daemon.version,
     pid: process.pid,
     uptimeMs: Date.now() - daemon.startedAt,
-    problems: daemon.problems,
+    problems: [...daemon.problems, ...daemon.board.problems()],
   }));
 };

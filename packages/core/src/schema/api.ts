@@ -25,6 +25,8 @@ export const ProviderReport = z.object({
   /** Null when available. */
   reason: z.string().nullable(),
   hint: z.string().nullable(),
+  /** Candidates it proposed that were not usable (a malformed URL, an unknown type), left out of the list with why. */
+  invalid: z.array(z.object({ url: z.string(), why: z.string() })).default([]),
 });
 export type ProviderReport = z.infer<typeof ProviderReport>;
 

@@ -21,6 +21,12 @@ export const DaemonConfig = z
     plugins: z.array(PluginSpec).optional(),
     /** How often every backend is re-verified, in ms. @default 60000 */
     reverifyIntervalMs: z.number().int().min(5_000).max(86_400_000).optional(),
+    /** How many backends the daemon serves at most; adding one more answers 409. @default 256 */
+    maxBackends: z.number().int().min(1).max(10_000).optional(),
+    /** How many event-stream subscribers at once; one more answers 503. @default 1024 */
+    maxSubscribers: z.number().int().min(1).max(100_000).optional(),
+    /** How many probe requests the daemon runs at once, over all backends. @default 64 */
+    maxProbesInFlight: z.number().int().min(1).max(4_096).optional(),
   })
   .strict();
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
@@ -31,6 +37,11 @@ export const ExposureRecord = z.object({
   type: ExposureType,
   options: ExposureOptions,
   enabledAt: z.string(),
+  /**
+   * Present when the exposure failed for a reason that retrying cannot fix (tool missing, bad
+   * credentials): it is shown as failed and not started again until the user enables it again.
+   */
+  failed: z.object({ reason: z.string(), error: z.string().optional(), hint: z.string().optional(), at: z.string() }).optional(),
 });
 export type ExposureRecord = z.infer<typeof ExposureRecord>;
 
@@ -44,6 +55,16 @@ export const DaemonState = z.object({
   exposures: z.array(ExposureRecord),
 });
 export type DaemonState = z.infer<typeof DaemonState>;
+
+/** DELETE /v1/backends/:name: the backend is gone, and so is every exposure it had. */
+export const BackendRemoval = z.object({
+  backend: BackendName,
+  /** Exposures that were stopped (their processes ended, their setup removed) before the backend was forgotten. */
+  stoppedExposures: z.array(ExposureType),
+  /** Exposures whose stop did not complete: what went wrong, so nothing is left running unnoticed. */
+  failedStops: z.array(z.object({ type: ExposureType, error: z.string() })),
+});
+export type BackendRemoval = z.infer<typeof BackendRemoval>;
 
 export const EMPTY_STATE: DaemonState = Object.freeze({ version: 1, backends: [], defaults: {}, exposures: [] }) as DaemonState;
 

@@ -56,5 +56,7 @@ export const ExposureUpdate = z.object({
   reason: z.union([Reason, z.string()]).optional(),
   error: z.string().optional(),
   hint: z.string().optional(),
+  /** With state "failed": retrying cannot help (tool missing, credentials refused); supervision stops until enabled again. */
+  permanent: z.boolean().optional(),
 });
 export type ExposureUpdate = z.infer<typeof ExposureUpdate>;

@@ -24,5 +24,6 @@ export const Reason = z.enum([
   'sshd-not-on-lan',
   'provider-timed-out',
   'provider-failed',
+  'invalid-candidate',
 ]);
 export type Reason = z.infer<typeof Reason>;
