@@ -31,6 +31,8 @@ export interface DaemonOptions {
   probeTimeoutMs?: number;
   /** @default DEFAULT_MAX_BACKENDS */
   maxBackends?: number;
+  /** @default EXPOSURE_STOP_TIMEOUT_MS */
+  exposureStopTimeoutMs?: number;
 }
 
 export type HealthProblem = Health['problems'][number];
@@ -79,7 +81,14 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const cache = createEndpointCache(registry, book, events);
   const board = createProviderBoard([...builtins.map((provider) => ({ provider, source: 'builtin' })), ...loaded], failures);
   const refreshSoon = (backend: string) => void cache.get(backend, { refresh: true }).catch(() => undefined);
-  const exposures = createExposureManager({ providers, registry, book, events, onEndpointsChanged: refreshSoon });
+  const exposures = createExposureManager({
+    providers,
+    registry,
+    book,
+    events,
+    onEndpointsChanged: refreshSoon,
+    ...(options.exposureStopTimeoutMs ? { stopTimeoutMs: options.exposureStopTimeoutMs } : {}),
+  });
 
   events.on('endpoints', (list) => hub.publish('endpoints', list, list.backend));
   events.on('default', (change) => hub.publish('default', change, change.backend));

@@ -239,7 +239,11 @@ export function createExposureManager(deps: {
     return parsed.data as Record<string, unknown>;
   }
 
-  function failedExposure(backend: string, type: ExposureType, f: NonNullable<ReturnType<BackendBook['exposureRecords']>[number]['failed']>): Exposure {
+  function failedExposure(
+    backend: string,
+    type: ExposureType,
+    f: NonNullable<ReturnType<BackendBook['exposureRecords']>[number]['failed']>,
+  ): Exposure {
     const provider = deps.providers.find((p) => p.exposureTypes?.includes(type));
     return {
       backend,
@@ -274,7 +278,10 @@ export function createExposureManager(deps: {
       // Saved before it starts: acknowledged means it comes back after a crash.
       await deps.book.updateExposureRecords((records) => {
         deps.book.get(backendName); // removed meanwhile: 404, nothing saved
-        return [...records.filter((r) => !(r.backend === backendName && r.type === type)), { backend: backendName, type, options, enabledAt: now() }];
+        return [
+          ...records.filter((r) => !(r.backend === backendName && r.type === type)),
+          { backend: backendName, type, options, enabledAt: now() },
+        ];
       });
       return start(backend, type, options).exposure;
     },
@@ -290,7 +297,13 @@ export function createExposureManager(deps: {
       failed.delete(k);
       if (!run) return { backend: backendName, type, provider: wasFailed?.provider ?? 'none', state: 'stopped', updatedAt: now() };
       const outcome = await stop(run, 'disabled');
-      if (!outcome.stopped) throw new ApiFailure(502, 'ENDPOINTD_STOP_FAILED', outcome.error, 'Check `endpoints doctor`; the process may need to be stopped by hand.');
+      if (!outcome.stopped)
+        throw new ApiFailure(
+          502,
+          'ENDPOINTD_STOP_FAILED',
+          outcome.error,
+          'Check `endpoints doctor`; the process may need to be stopped by hand.',
+        );
       return run.exposure;
     },
     async stopAll(backendName) {

@@ -39,12 +39,16 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env): string {
 export function checkHome(home: string): void {
   const st = lstatSync(home);
   if (st.isSymbolicLink())
-    throw new UnsafeHomeError(`${home} is a symbolic link; endpointd does not follow links for its home: set ENDPOINTD_HOME to a real folder`);
+    throw new UnsafeHomeError(
+      `${home} is a symbolic link; endpointd does not follow links for its home: set ENDPOINTD_HOME to a real folder`,
+    );
   if (!st.isDirectory()) throw new UnsafeHomeError(`${home} is not a folder: set ENDPOINTD_HOME to a folder of your own`);
   const uid = process.getuid?.();
   if (uid !== undefined) {
     if (st.uid !== uid)
-      throw new UnsafeHomeError(`${home} belongs to another user (uid ${st.uid}): use a folder of your own (ENDPOINTD_HOME), created by endpointd`);
+      throw new UnsafeHomeError(
+        `${home} belongs to another user (uid ${st.uid}): use a folder of your own (ENDPOINTD_HOME), created by endpointd`,
+      );
     if ((st.mode & 0o022) !== 0)
       throw new UnsafeHomeError(
         `${home} is writable by ${st.mode & 0o002 ? 'every user' : 'its group'}, so its token and state cannot be trusted: run \`chmod 700 ${home}\` after checking its files`,
@@ -59,7 +63,9 @@ export function checkHome(home: string): void {
       continue;
     }
     if (file.isSymbolicLink())
-      throw new UnsafeHomeError(`${join(home, name)} is a symbolic link; endpointd never follows links in its home: remove it and start again`);
+      throw new UnsafeHomeError(
+        `${join(home, name)} is a symbolic link; endpointd never follows links in its home: remove it and start again`,
+      );
   }
 }
 

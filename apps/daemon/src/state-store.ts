@@ -1,5 +1,5 @@
-import { open, rename } from 'node:fs/promises';
 import { constants } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backend, DaemonState, EMPTY_STATE, EndpointType, ExposureRecord } from '@endpointd/core';
 import writeFileAtomic from 'write-file-atomic';

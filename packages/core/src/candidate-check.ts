@@ -30,7 +30,8 @@ export function checkCandidate(raw: unknown, allowedTypes: readonly string[]): C
     return { ok: false, url: rawUrl, why: `${issue?.path.join('.') || 'candidate'}: ${issue?.message ?? 'invalid'}` };
   }
   const candidate = parsed.data as CandidateInput;
-  if (!allowedTypes.includes(candidate.type)) return { ok: false, url: rawUrl, why: `type ${candidate.type} is not one the provider declared` };
+  if (!allowedTypes.includes(candidate.type))
+    return { ok: false, url: rawUrl, why: `type ${candidate.type} is not one the provider declared` };
   let url: URL;
   try {
     url = normalizeBaseUrl(candidate.url);

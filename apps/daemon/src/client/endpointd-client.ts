@@ -1,8 +1,8 @@
 import {
   ApiError,
   BackendInfo,
-  BackendRemoval,
   type BackendInput,
+  BackendRemoval,
   DefaultResolution,
   EndpointList,
   type EndpointType,

@@ -18,7 +18,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (err instanceof StateWriteError) {
       req.log.error({ errno: err.errno, file: err.file }, 'state not saved');
-      return reply.code(503).send({ statusCode: 503, code: 'ENDPOINTD_STATE_NOT_SAVED', message: 'the change could not be saved', hint: err.hint });
+      return reply
+        .code(503)
+        .send({ statusCode: 503, code: 'ENDPOINTD_STATE_NOT_SAVED', message: 'the change could not be saved', hint: err.hint });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = (err as FastifyError).validationContext ?? 'request';

@@ -12,7 +12,10 @@ export const UrlPath = z
   .max(2048, 'path is too long (2048 characters at most)')
   .refine((p) => p.startsWith('/'), 'must be a path starting with "/"')
   .refine((p) => !p.startsWith('//'), 'must be a path on the backend, not "//host…" (that names another server)')
-  .refine((p) => !/[\\\s\u0000-\u001f\u007f#]/.test(p), 'must not contain spaces, backslashes, "#" or control characters (CR, LF, …)')
+  .refine(
+    (p) => ![...p].some((c) => c === '\\' || c === '#' || /\s/.test(c) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
+    'must not contain spaces, backslashes, "#" or control characters (CR, LF, …)',
+  )
   .refine((p) => !/^\/[a-z][a-z0-9+.-]*:\/\//i.test(p), 'must be a path, not a URL');
 
 /** How the verifier tells this backend's answer from any other server's. */
@@ -38,12 +41,10 @@ export type IdentityCheck = z.infer<typeof IdentityCheck>;
 
 /** A URL the user runs in front of the backend (e.g. a reverse proxy), proposed as type "custom". */
 export const CustomUrl = z.object({
-  url: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .refine((u) => {
-      const parsed = URL.parse(u);
-      return parsed !== null && parsed.username === '' && parsed.password === '';
-    }, 'must not contain user:password@ (a URL is shown to every client of the API): let the proxy ask for credentials instead'),
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).refine((u) => {
+    const parsed = URL.parse(u);
+    return parsed !== null && parsed.username === '' && parsed.password === '';
+  }, 'must not contain user:password@ (a URL is shown to every client of the API): let the proxy ask for credentials instead'),
   label: z.string().min(1).max(80).optional(),
   /** Defaults to the scope of the address the URL resolves to. */
   scope: Scope.optional(),
