@@ -12,17 +12,30 @@ export default defineConfig({
     reporters: process.env.CI ? ['default', 'junit'] : ['default'],
     outputFile: { junit: 'test-results/junit.xml' },
     onConsoleLog: () => true,
+    setupFiles: ['./vitest.setup.ts'],
     projects: [
       {
         resolve,
         ssr,
-        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'], testTimeout: 10_000 },
+        test: {
+          name: 'unit',
+          setupFiles: ['./vitest.setup.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts'],
+          testTimeout: 10_000,
+        },
       },
       {
         resolve,
         ssr,
         // Real processes and network namespaces: one file at a time, generous but bounded.
-        test: { name: 'e2e', include: ['tests/**/*.test.ts'], fileParallelism: false, testTimeout: 60_000, hookTimeout: 60_000 },
+        test: {
+          name: 'e2e',
+          setupFiles: ['./vitest.setup.ts'],
+          include: ['tests/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       },
     ],
   },

@@ -68,13 +68,21 @@ export async function startDaemon(
     process: child,
     stop: async () => {
       child.kill('SIGTERM');
-      return (await child).exitCode;
+      const result = await child;
+      assertNoWarnings(String(result.stderr));
+      return result.exitCode;
     },
     kill9: async () => {
       child.kill('SIGKILL');
-      await child;
+      assertNoWarnings(String((await child).stderr));
     },
   };
+}
+
+/** Node prints "(node:PID) XWarning: …" for a leaked listener or a deprecation: a defect, not noise. */
+export function assertNoWarnings(stderr: string): void {
+  const warning = /\(node:\d+\) \w*Warning: .*/.exec(stderr)?.[0];
+  if (warning) throw new Error(`the daemon printed a process warning: ${warning}`);
 }
 
 export interface DriverRequest {

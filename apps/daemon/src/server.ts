@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
-import writeFileAtomic from 'write-file-atomic';
 import { buildApp } from './app.js';
+import { writeFileAtomicSync } from './atomic-file.js';
 import type { StaticBackend } from './backend-book.js';
 import { parseOptions } from './cli/parse-options.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './cli/usage-error.js';
@@ -123,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     port = typeof address === 'object' && address ? address.port : listen.port;
     const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}`;
     // Atomic: a CLI starting at this moment must never read half a file.
-    writeFileAtomic.sync(addressFile, `${JSON.stringify({ url, pid: process.pid, version: VERSION })}\n`, { mode: 0o600 });
+    writeFileAtomicSync(addressFile, `${JSON.stringify({ url, pid: process.pid, version: VERSION })}\n`);
     logger.info({ url, home, backends: daemon.book.list().map((b) => b.name) }, 'endpointd listening');
 
     await new Promise<void>((resolveStop) => {

@@ -2,8 +2,8 @@ import { constants } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Backend, DaemonState, EMPTY_STATE, EndpointType, ExposureRecord } from '@endpointd/core';
-import writeFileAtomic from 'write-file-atomic';
 import * as z from 'zod';
+import { writeFileAtomic } from './atomic-file.js';
 import { HOME_FILES } from './home.js';
 
 /** A state file that could not be used (whole or in part); the daemon starts with what it could keep and reports it. */
@@ -132,11 +132,11 @@ export function createStateStore(home: string, now: () => Date = () => new Date(
 
   function save(state: DaemonState): Promise<void> {
     const text = `${JSON.stringify(DaemonState.parse(state), null, 2)}\n`;
-    // Chained so two saves never interleave; write-file-atomic does temp file, fsync, rename, so
+    // Chained so two saves never interleave; the write is temp file, fsync, rename, so
     // a failed write (disk full) leaves the previous file whole.
     const run = queue
       .catch(() => undefined)
-      .then(() => writeFileAtomic(file, text, { mode: 0o600, fsync: true }))
+      .then(() => writeFileAtomic(file, text))
       .catch((err: NodeJS.ErrnoException) => {
         throw new StateWriteError(file, err.code ?? 'EIO');
       });
