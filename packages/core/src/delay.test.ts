@@ -14,7 +14,7 @@ describe('delay and backoff', () => {
   });
   it('leaves no abort listener behind once the time is up (issue 9.11)', async () => {
     const c = new AbortController();
-    await Promise.all(Array.from({ length: 50 }, () => delay(1, c.signal)));
+    for (let i = 0; i < 20; i++) await delay(1, c.signal);
     expect(getEventListeners(c.signal, 'abort')).toHaveLength(0);
   });
   it('doubles per failure up to the cap, within ±20 %', () => {
