@@ -161,7 +161,8 @@ describe.skipIf(unavailable)('the daemon API over real HTTP', () => {
         ['extra', 'api'],
       ]);
       expect(removeFlag?.json()).toMatchObject({ statusCode: 409, code: 'ENDPOINTD_BACKEND_NOT_REMOVABLE' });
-      expect(removeApi?.status).toBe(204);
+      expect(removeApi?.status).toBe(200);
+      expect(removeApi?.json()).toEqual({ backend: 'extra', stoppedExposures: [], failedStops: [] });
       expect(gone?.status).toBe(404);
     });
     it('serves a verified endpoint list that validates against the core schema', async () => {

@@ -139,6 +139,16 @@ describe.skipIf(unavailable)('SSH provider against a real OpenSSH server', () =>
     await events.close();
   });
 
+  it('leaves no ssh -R behind when the daemon is SIGKILLed, and the next start runs exactly one (issue 9.3)', async () => {
+    expect(await sshProcesses()).toHaveLength(1);
+    await daemon.kill9();
+    await expect.poll(async () => (await sshProcesses()).length, { timeout: 5_000 }).toBe(0);
+    if (!hostSshd) throw new Error('no host sshd');
+    daemon = await start(hostSshd.configFile);
+    await waitExposure((e) => e.state === 'active');
+    expect(await sshProcesses()).toHaveLength(1);
+  });
+
   it('disable stops the ssh process', async () => {
     expect((await disable()).json()).toMatchObject({ state: 'stopped' });
     expect(await sshProcesses()).toEqual([]);

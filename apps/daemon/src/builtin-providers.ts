@@ -4,6 +4,7 @@ import { createCloudflareProvider } from '@endpointd/provider-cloudflare';
 import { createLanProvider } from '@endpointd/provider-lan';
 import { createSshProvider } from '@endpointd/provider-ssh';
 import { createTailscaleProvider } from '@endpointd/provider-tailscale';
+import { HOME_FILES } from './home.js';
 
 /**
  * The providers endpointd ships with. The daemon passes its home: tunnels exist only under a
@@ -12,8 +13,11 @@ import { createTailscaleProvider } from '@endpointd/provider-tailscale';
 export function createBuiltinProviders(daemon?: { home: string }): Provider[] {
   const tailscale = createTailscaleProvider();
   // The ssh recipe names this machine by its MagicDNS name when Tailscale has one.
-  const ssh = createSshProvider({ readSshdConfig: daemon ? 'always' : 'when-listening' }, { hostName: () => tailscale.magicDnsName() });
+  const ssh = createSshProvider(
+    { readSshdConfig: daemon ? 'always' : 'when-listening', ...(daemon ? { runDir: join(daemon.home, HOME_FILES.run) } : {}) },
+    { hostName: () => tailscale.magicDnsName() },
+  );
   const providers: Provider[] = [createLanProvider(), tailscale, ssh];
-  if (daemon) providers.push(createCloudflareProvider({ runDir: join(daemon.home, 'run') }));
+  if (daemon) providers.push(createCloudflareProvider({ runDir: join(daemon.home, HOME_FILES.run) }));
   return providers;
 }

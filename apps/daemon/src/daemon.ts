@@ -1,10 +1,12 @@
-import { createRegistry, type Health, type PluginSpec, type Provider, type Registry } from '@endpointd/core';
+import { join } from 'node:path';
+import { createRegistry, type Health, type PluginSpec, type Provider, type Registry, reapOrphans } from '@endpointd/core';
 import { type BackendBook, createBackendBook, type StaticBackend } from './backend-book.js';
 import { createBuiltinProviders } from './builtin-providers.js';
 import { createDaemonEmitter, type DaemonEmitter } from './daemon-events.js';
 import { createEndpointCache, type EndpointCache } from './endpoint-cache.js';
 import { createEventHub, type EventHub } from './event-hub.js';
 import { createExposureManager, type ExposureManager } from './exposure-manager.js';
+import { HOME_FILES } from './home.js';
 import { INTERFACE_POLL_MS, watchInterfaces } from './interface-watcher.js';
 import { loadPlugins } from './plugin-loader.js';
 import { createProviderBoard, type ProviderBoard } from './provider-board.js';
@@ -65,6 +67,8 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
         : 'endpointd started with defaults.',
     });
   }
+  // Children a killed predecessor left behind (tunnels, ssh -R) go before anything starts again.
+  reapOrphans(join(options.home, HOME_FILES.run));
   const builtins = options.providers ?? createBuiltinProviders({ home: options.home });
   const { loaded, failures } = await loadPlugins(
     options.plugins ?? [],

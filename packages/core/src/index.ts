@@ -17,6 +17,7 @@ export * from './pid-files.js';
 export * from './provider.js';
 export * from './reasons.js';
 export * from './registry.js';
+export * from './run-tool.js';
 export * from './schema/api.js';
 export * from './schema/backend.js';
 export * from './schema/daemon.js';

@@ -76,7 +76,7 @@ export interface SuperviseOptions<T> {
   classifyExit(exit: ChildExit, lines: readonly string[]): SupervisedFailure;
   onUp?(value: T): void;
   /** After each failure: `restartInMs` is null when supervision ends (permanent). */
-  onDown?(failure: SupervisedFailure & { phase: 'start' | 'run'; restartInMs: number | null }): void;
+  onDown?(failure: SupervisedFailure & { phase: 'start' | 'run'; restartInMs: number | null; lines: readonly string[] }): void;
 }
 
 const DEFAULT_TAIL_LINES = 20;
@@ -172,14 +172,14 @@ export async function supervise<T>(options: SuperviseOptions<T>): Promise<Superv
   const { signal } = options;
   let failures = 0;
 
-  const fail = async (failure: SupervisedFailure, phase: 'start' | 'run'): Promise<SupervisorStop | null> => {
+  const fail = async (failure: SupervisedFailure, phase: 'start' | 'run', lines: readonly string[]): Promise<SupervisorStop | null> => {
     failures++;
     if (failure.permanent) {
-      options.onDown?.({ ...failure, phase, restartInMs: null });
+      options.onDown?.({ ...failure, phase, restartInMs: null, lines });
       return { by: 'permanent-failure', ...failure };
     }
     const wait = backoffDelay(failures - 1, options.backoffInitialMs, options.backoffMaxMs, options.random);
-    options.onDown?.({ ...failure, phase, restartInMs: wait });
+    options.onDown?.({ ...failure, phase, restartInMs: wait, lines });
     await clock.sleep(wait, signal);
     return null;
   };
@@ -206,15 +206,13 @@ export async function supervise<T>(options: SuperviseOptions<T>): Promise<Superv
       child === null
         ? ('exited' as const)
         : await Promise.race([
-            options
-              .ready(handle, attempt.signal)
-              .catch(
-                (err: unknown): ReadyOutcome<T> => ({
-                  ok: false,
-                  reason: 'unknown',
-                  error: err instanceof Error ? err.message : String(err),
-                }),
-              ),
+            options.ready(handle, attempt.signal).catch(
+              (err: unknown): ReadyOutcome<T> => ({
+                ok: false,
+                reason: 'unknown',
+                error: err instanceof Error ? err.message : String(err),
+              }),
+            ),
             handle.exit.then(() => 'exited' as const),
             deadline,
             aborted(attempt.signal),
@@ -231,7 +229,7 @@ export async function supervise<T>(options: SuperviseOptions<T>): Promise<Superv
             ? { reason: 'start-timeout', error: `not ready within ${options.startTimeoutMs / 1000} s` }
             : { reason: first.reason, error: first.error, ...(first.permanent ? { permanent: true } : {}) };
       await cleanup();
-      const stop = await fail({ ...failure, error: redactSecrets(failure.error) }, 'start');
+      const stop = await fail({ ...failure, error: redactSecrets(failure.error) }, 'start', [...handle.lines]);
       if (stop) return stop;
       continue;
     }
@@ -246,7 +244,7 @@ export async function supervise<T>(options: SuperviseOptions<T>): Promise<Superv
     ]);
     await cleanup();
     if (down === 'aborted' || signal.aborted) break;
-    const stop = await fail({ ...down, error: redactSecrets(down.error) }, 'run');
+    const stop = await fail({ ...down, error: redactSecrets(down.error) }, 'run', [...handle.lines]);
     if (stop) return stop;
   }
   return { by: 'signal' };

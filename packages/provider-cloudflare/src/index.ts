@@ -1,4 +1,3 @@
 export { classifyLogLines, hostnameFromBanner, redactLogLine } from './log-lines.js';
-export { reapOrphans } from './pid-files.js';
 export { CloudflareProviderOptions, createCloudflareProvider } from './provider.js';
 export { CLOUDFLARE_HINTS, CloudflareReason } from './reasons.js';

@@ -1,22 +1,23 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import {
   BackoffOptions,
-  backoffDelay,
   type CandidateInput,
-  createLineTail,
   type DiscoverContext,
   type DiscoverResult,
   delay,
   type ExposeContext,
   type Provider,
   type ProviderHealth,
+  registerSecret,
+  runTool,
+  supervise,
 } from '@endpointd/core';
 import * as z from 'zod';
+import { writeCloudflaredConfig } from './config-file.js';
 import { classifyLogLines, hostnameFromBanner, KEPT_LOG_LINES, redactLogLine } from './log-lines.js';
 import { freePort, isReady, readIngressHostnames, readQuickTunnelHostname } from './metrics.js';
-import { reapOrphans, writePidFile } from './pid-files.js';
 import { CLOUDFLARE_HINTS, type CloudflareReason } from './reasons.js';
 
 /** Options of the Cloudflare provider. */
@@ -37,10 +38,25 @@ export type CloudflareProviderOptions = z.input<typeof CloudflareProviderOptions
 
 const QuickOptions = z.object({}).strict();
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+
+/** A file option: an absolute path to an existing regular file (not a link, not a folder). */
+const ExistingFile = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .refine(isAbsolute, `${what} must be an absolute path`)
+    .refine((p) => {
+      try {
+        return lstatSync(p).isFile();
+      } catch {
+        return false;
+      }
+    }, `${what} must name an existing regular file (not a link or a folder)`);
+
 const NamedOptions = z
   .object({
-    tokenFile: z.string().min(1).optional(),
-    credentialsFile: z.string().min(1).optional(),
+    tokenFile: ExistingFile('tokenFile').optional(),
+    credentialsFile: ExistingFile('credentialsFile').optional(),
     tunnelId: z.uuid({ error: 'tunnelId must be the tunnel UUID' }).optional(),
     hostname: z.string().regex(HOSTNAME, 'hostname must be a DNS name such as app.example.com').optional(),
   })
@@ -52,6 +68,9 @@ const NamedOptions = z
     error: 'credentialsFile needs tunnelId and hostname',
   });
 
+/** Reasons retrying cannot fix: the exposure stays failed until the user enables it again. */
+const PERMANENT: ReadonlySet<CloudflareReason> = new Set(['not-installed', 'bad-token', 'bad-credentials']);
+
 /** Startup checks of /ready while a tunnel comes up (ms). */
 const READY_STARTUP_POLL_MS = 200;
 
@@ -62,8 +81,8 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
   const config = Object.freeze(CloudflareProviderOptions.parse(options));
   const bin = config.bin ?? (process.env.ENDPOINTD_CLOUDFLARED_BIN || 'cloudflared');
   const runDir = config.runDir ?? join(tmpdir(), `endpointd-cloudflared-${process.getuid?.() ?? 'user'}`);
+  // Pid files go here; the daemon reaps what a killed predecessor left (core's reapOrphans).
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
-  reapOrphans(runDir); // a previous daemon killed with SIGKILL leaves no tunnel running
   const tracked = new Map<string, Map<string, Tracked>>();
   const listeners = new Set<() => void>();
   const changed = () => {
@@ -74,13 +93,11 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
 
   function readVersion(): Promise<string | null> {
     // Read once: the binary does not change under a running daemon (a missing one is re-checked).
-    version ??= import('execa')
-      .then(({ execa }) => execa(bin, ['--version'], { timeout: 5_000, reject: false, stdin: 'ignore' }))
-      .then((r) => {
-        const v = /version (\S+)/.exec(String(r.stdout))?.[1] ?? null;
-        if (v === null) version = null;
-        return v;
-      });
+    version ??= runTool(bin, ['--version'], { timeoutMs: 5_000 }).then((r) => {
+      const v = /version (\S+)/.exec(r.stdout)?.[1] ?? null;
+      if (v === null) version = null;
+      return v;
+    });
     return version;
   }
 
@@ -111,7 +128,6 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
   }
 
   async function expose(ctx: ExposeContext): Promise<void> {
-    const { execa } = await import('execa');
     const { backend, signal } = ctx;
     const type = ctx.type as Tracked['type'];
     const named = type === 'cloudflare-named' ? NamedOptions.parse(ctx.options) : null;
@@ -122,125 +138,98 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
     tracked.set(backend.name, byType);
     const entry: Tracked = { url: null, type };
     byType.set(type, entry);
-    let failures = 0;
+    // The token is handed over by file; its value is kept out of every log line and error.
+    if (named?.tokenFile) registerSecret(readFileSync(named.tokenFile, 'utf8'));
+    const origin = `http://127.0.0.1:${backend.port}`;
+    let metricsPort = 0;
 
-    const argsFor = (metricsPort: number): string[] => {
+    // A private --config, serialized from a typed object: a user's ~/.cloudflared/config.yml
+    // would otherwise be loaded (its ingress would win over --url), and nothing an option holds
+    // can add keys to it.
+    const prepare = async (): Promise<string[]> => {
+      metricsPort = await freePort();
       const common = ['tunnel', '--no-autoupdate', '--config', configFile, '--metrics', `127.0.0.1:${metricsPort}`];
-      const origin = `http://127.0.0.1:${backend.port}`;
-      // A private --config: a user's ~/.cloudflared/config.yml would otherwise be loaded and its
-      // ingress rules would win over --url.
       if (!named) {
-        writeFileSync(configFile, 'no-autoupdate: true\n', { mode: 0o600 });
+        writeCloudflaredConfig(configFile, { 'no-autoupdate': true });
         return [...common, '--url', origin];
       }
       if (named.tokenFile) {
-        writeFileSync(configFile, 'no-autoupdate: true\n', { mode: 0o600 });
+        writeCloudflaredConfig(configFile, { 'no-autoupdate': true });
         return [...common, 'run', '--token-file', named.tokenFile]; // the token never appears in argv
       }
-      writeFileSync(
-        configFile,
-        `tunnel: ${named.tunnelId}\ncredentials-file: ${named.credentialsFile}\nno-autoupdate: true\ningress:\n  - hostname: ${named.hostname}\n    service: ${origin}\n  - service: http_status:404\n`,
-        { mode: 0o600 },
-      );
+      writeCloudflaredConfig(configFile, {
+        tunnel: named.tunnelId ?? '',
+        'credentials-file': named.credentialsFile ?? '',
+        'no-autoupdate': true,
+        ingress: [{ hostname: named.hostname ?? '', service: origin }, { service: 'http_status:404' }],
+      });
       return [...common, 'run', named.tunnelId ?? ''];
     };
 
-    const backoff = () => backoffDelay(failures, config.backoffInitialMs, config.backoffMaxMs);
-
     ctx.update({ state: 'starting' });
-    while (!signal.aborted) {
-      const metricsPort = await freePort();
-      const tail = createLineTail(KEPT_LOG_LINES, { transform: redactLogLine });
-      const lines = tail.lines;
-      const child = execa(bin, argsFor(metricsPort), {
-        reject: false,
-        stdin: 'ignore',
-        stdout: 'ignore',
-        buffer: false,
-        forceKillAfterDelay: config.stopGraceMs,
-        cleanup: true,
-      });
-      let exited = false;
-      let exitInfo = '';
-      const done = child.then((r) => {
-        exited = true;
-        exitInfo = (r as { code?: string }).code === 'ENOENT' ? 'ENOENT' : `exit ${r.exitCode ?? r.signal}`;
-      });
-      const pidFile = child.pid ? writePidFile(runDir, name, child.pid) : null;
-      child.stderr?.on('data', (c: Buffer) => tail.push(c.toString()));
-      const stop = async () => {
-        if (!exited) child.kill('SIGTERM');
-        await done;
-        if (pidFile) rmSync(pidFile, { force: true });
-      };
-
-      // Up: wait for a registered connection, the process exiting, the start timeout, or a stop.
-      const deadline = Date.now() + config.startTimeoutMs;
-      let ready = false;
-      while (!signal.aborted && !exited && Date.now() < deadline) {
-        if (await isReady(metricsPort)) {
-          ready = true;
-          break;
+    await supervise<string>({
+      name,
+      command: bin,
+      prepare,
+      signal,
+      runDir,
+      tail: { max: KEPT_LOG_LINES, transform: redactLogLine },
+      startTimeoutMs: config.startTimeoutMs,
+      stopGraceMs: config.stopGraceMs,
+      backoffInitialMs: config.backoffInitialMs,
+      backoffMaxMs: config.backoffMaxMs,
+      // Up once a connection is registered (/ready 200) and the hostname is known.
+      async ready(child, attempt) {
+        while (!attempt.aborted && !(await isReady(metricsPort))) await delay(READY_STARTUP_POLL_MS, attempt);
+        const host = named
+          ? (named.hostname ?? (await readIngressHostnames(metricsPort))[0] ?? null)
+          : ((await readQuickTunnelHostname(metricsPort)) ?? hostnameFromBanner(child.lines));
+        if (!host) return { ok: false, reason: 'unknown', error: 'the tunnel came up without a hostname' };
+        return { ok: true, value: `https://${host}/` };
+      },
+      // Down when /ready fails twice in a row while the process lives.
+      async watch(_child, _url, attempt) {
+        let misses = 0;
+        while (!attempt.aborted && misses < 2) {
+          await delay(config.readyPollMs, attempt);
+          if (!attempt.aborted) misses = (await isReady(metricsPort)) ? 0 : misses + 1;
         }
-        await delay(READY_STARTUP_POLL_MS, signal);
-      }
-      if (signal.aborted) {
-        await stop();
-        break;
-      }
-      if (!ready) {
-        const reason: CloudflareReason = exitInfo === 'ENOENT' ? 'not-installed' : exited ? classifyLogLines(lines) : 'start-timeout';
-        await stop();
-        lastError = { reason, lines: [...lines] };
-        failures++;
-        ctx.update({
-          state: 'failed',
+        return { reason: 'exited-early', error: 'tunnel not ready' };
+      },
+      classifyExit(exit, lines) {
+        if (exit.missing) return { reason: 'not-installed', error: `${bin} was not found`, permanent: true };
+        const reason = classifyLogLines(lines);
+        return {
           reason,
-          hint: CLOUDFLARE_HINTS[reason],
-          error: exited ? `cloudflared ${exitInfo}: ${lines.at(-1) ?? ''}`.slice(0, 300) : 'no ready connection in time',
-        });
-        await delay(backoff(), signal);
-        continue;
-      }
-      const host = named
-        ? (named.hostname ?? (await readIngressHostnames(metricsPort))[0] ?? null)
-        : ((await readQuickTunnelHostname(metricsPort)) ?? hostnameFromBanner(lines));
-      if (!host) {
-        await stop();
-        lastError = { reason: 'unknown', lines: [...lines] };
-        failures++;
-        ctx.update({ state: 'failed', reason: 'unknown', hint: CLOUDFLARE_HINTS.unknown, error: 'the tunnel came up without a hostname' });
-        await delay(backoff(), signal);
-        continue;
-      }
-      // A quick tunnel gets a new name on every start: the old one is never shown again.
-      entry.url = `https://${host}/`;
-      failures = 0;
-      lastError = null;
-      ctx.update({ state: 'active', url: entry.url });
-      changed();
-
-      // Supervise: the process exiting or /ready going down ends this run.
-      let misses = 0;
-      while (!signal.aborted && !exited && misses < 2) {
-        await Promise.race([delay(config.readyPollMs, signal), done]);
-        if (signal.aborted || exited) break;
-        misses = (await isReady(metricsPort)) ? 0 : misses + 1;
-      }
-      await stop();
-      if (signal.aborted) break;
-      lastError = { reason: classifyLogLines(lines), lines: [...lines] };
-      failures++;
-      // The URL is kept until the next one is known, so the list shows it unreachable at once.
-      ctx.update({
-        state: 'starting',
-        reason: 'exited-early',
-        hint: CLOUDFLARE_HINTS['exited-early'],
-        error: exited ? `cloudflared ${exitInfo}` : 'tunnel not ready',
-      });
-      changed();
-      await delay(backoff(), signal);
-    }
+          error: `cloudflared exit ${exit.code ?? exit.signal}: ${lines.at(-1) ?? ''}`.slice(0, 300),
+          permanent: PERMANENT.has(reason),
+        };
+      },
+      onUp(url) {
+        // A quick tunnel gets a new name on every start: the old one is never shown again.
+        entry.url = url;
+        lastError = null;
+        ctx.update({ state: 'active', url });
+        changed();
+      },
+      onDown(down) {
+        const reason = down.reason as CloudflareReason;
+        lastError = { reason, lines: [...down.lines] };
+        if (down.phase === 'start' || down.permanent) {
+          ctx.update({
+            state: 'failed',
+            reason,
+            hint: CLOUDFLARE_HINTS[reason],
+            error: down.error,
+            ...(down.permanent ? { permanent: true } : {}),
+          });
+          return;
+        }
+        // The URL is kept until the next one is known, so the list shows it unreachable at once.
+        ctx.update({ state: 'starting', reason: 'exited-early', hint: CLOUDFLARE_HINTS['exited-early'], error: down.error });
+        changed();
+      },
+    });
     byType.delete(type);
     rmSync(configFile, { force: true });
     changed();

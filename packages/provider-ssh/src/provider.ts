@@ -1,20 +1,21 @@
+import { mkdirSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BackoffOptions,
-  backoffDelay,
   type CandidateInput,
   classifyAddress,
-  createLineTail,
   type DiscoverContext,
   type DiscoverResult,
-  delay,
   type ExposeContext,
   formatUrlHost,
   normalizeAddress,
   type Provider,
   type ProviderHealth,
   readListenState,
+  runTool,
+  supervise,
 } from '@endpointd/core';
 import * as z from 'zod';
 import { formatDestination, parseDestination, ReverseOptions } from './destination.js';
@@ -40,10 +41,14 @@ export const SshProviderOptions = z.object({
   ...BackoffOptions.shape,
   /** A forward must be confirmed within this (ms). @default 20000 */
   connectTimeoutMs: z.number().int().min(100).default(20_000),
+  /** Pid files of the ssh -R processes, reaped by the daemon at its next start. @default a per-user folder in the temp dir */
+  runDir: z.string().min(1).optional(),
 });
 export type SshProviderOptions = z.input<typeof SshProviderOptions>;
 
 const KEPT_LINES = 20;
+/** Reasons retrying cannot fix: the exposure stays failed until the user enables it again. */
+const PERMANENT: ReadonlySet<string> = new Set(['not-installed', 'auth-failed', 'host-key-mismatch']);
 const FORWARD_OK = /remote forward success for: listen/i;
 
 /** Whether host:port accepts a TCP connection from here (the forward's public side). */
@@ -83,6 +88,7 @@ export interface SshProviderDeps {
 export function createSshProvider(options: SshProviderOptions = {}, deps: SshProviderDeps = {}): Provider {
   const config = Object.freeze(SshProviderOptions.parse(options));
   const bin = config.bin ?? (process.env.ENDPOINTD_SSH_BIN || 'ssh');
+  const runDir = config.runDir ?? join(tmpdir(), `endpointd-ssh-${process.getuid?.() ?? 'user'}`);
   const tracked = new Map<string, string | null>();
   const listeners = new Set<() => void>();
   const changed = () => {
@@ -133,8 +139,7 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
   }
 
   async function health(): Promise<ProviderHealth> {
-    const { execa } = await import('execa'); // loaded only when something is spawned
-    version ??= execa(bin, ['-V'], { reject: false, timeout: 3_000, stdin: 'ignore' }).then((r) => {
+    version ??= runTool(bin, ['-V'], { timeoutMs: 3_000 }).then((r) => {
       const v = /OpenSSH_[\w.]+/.exec(`${r.stderr}${r.stdout}`)?.[0] ?? null;
       if (v === null) version = null;
       return v;
@@ -155,7 +160,6 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
   }
 
   async function expose(ctx: ExposeContext): Promise<void> {
-    const { execa } = await import('execa');
     const { backend, signal } = ctx;
     const opts = ReverseOptions.parse(ctx.options);
     const dest = parseDestination(opts.host);
@@ -180,78 +184,64 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
       '--',
       formatDestination(dest),
     ];
-    let failures = 0;
-    const backoff = () => backoffDelay(failures, config.backoffInitialMs, config.backoffMaxMs);
-    const fail = (reason: SshReason, error: string) =>
-      ctx.update({ state: 'failed', reason, hint: SSH_HINTS[reason], error: error.slice(0, 300) });
+    const fail = (reason: SshReason, error: string, permanent = false) =>
+      ctx.update({
+        state: 'failed',
+        reason,
+        hint: SSH_HINTS[reason],
+        error: error.slice(0, 300),
+        ...(permanent ? { permanent: true } : {}),
+      });
+    // A name per forward: two exposures of one backend never share a pid file.
+    const name = `${backend.name}-ssh-reverse`;
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
 
     ctx.update({ state: 'starting' });
-    while (!signal.aborted) {
-      let forwarded = false;
+    await supervise<string>({
+      name,
+      command: bin,
+      prepare: () => args,
+      signal,
+      runDir,
       // Only ssh's own diagnostics are kept; its many debug lines are only read for the success line.
-      const tail = createLineTail(KEPT_LINES, {
-        keep: (line) => {
-          if (FORWARD_OK.test(line)) forwarded = true;
-          return !line.startsWith('debug');
-        },
-      });
-      const lines = tail.lines;
-      const child = execa(bin, args, {
-        reject: false,
-        stdin: 'ignore',
-        stdout: 'ignore',
-        buffer: false,
-        forceKillAfterDelay: 3_000,
-        cleanup: true,
-      });
-      let exited = false;
-      let enoent = false;
-      const done = child.then((r) => {
-        exited = true;
-        enoent = (r as { code?: string }).code === 'ENOENT';
-      });
-      child.stderr?.on('data', (c: Buffer) => tail.push(c.toString()));
-      const stop = async () => {
-        if (!exited) child.kill('SIGTERM');
-        await done;
-      };
-
-      const deadline = Date.now() + config.connectTimeoutMs;
-      while (!signal.aborted && !exited && !forwarded && Date.now() < deadline) await delay(50, signal);
-      if (signal.aborted) {
-        await stop();
-        break;
-      }
-      if (!forwarded) {
-        await stop();
-        const reason: SshReason = enoent ? 'not-installed' : exited ? classifySshStderr(lines.join('\n')) : 'timed-out';
-        failures++;
-        fail(reason, lines.at(-1) ?? reason);
-        await delay(backoff(), signal);
-        continue;
-      }
-      if (!opts.publicUrl && !(await canConnect(dest.host, remotePort))) {
-        // Connected and forwarded, but sshd bound it to its loopback (GatewayPorts no).
-        await stop();
-        failures++;
-        fail('remote-bound-to-loopback', `${dest.host}:${remotePort} refuses connections although the forward is up`);
-        await delay(backoff(), signal);
-        continue;
-      }
-      failures = 0;
-      tracked.set(backend.name, url);
-      ctx.update({ state: 'active', url });
-      changed();
-      await Promise.race([done, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
-      await stop();
-      if (signal.aborted) break;
-      // Dropped: the URL stays listed, so it shows unreachable at once, until the forward is back.
-      failures++;
-      const reason = classifySshStderr(lines.join('\n'));
-      ctx.update({ state: 'starting', reason, hint: SSH_HINTS[reason], error: lines.at(-1) ?? 'connection closed' });
-      changed();
-      await delay(backoff(), signal);
-    }
+      tail: { max: KEPT_LINES, keep: (line) => !line.startsWith('debug') },
+      startTimeoutMs: config.connectTimeoutMs,
+      stopGraceMs: 3_000,
+      backoffInitialMs: config.backoffInitialMs,
+      backoffMaxMs: config.backoffMaxMs,
+      async ready(child) {
+        await new Promise<void>((resolve) => child.onLine((line) => FORWARD_OK.test(line) && resolve()));
+        if (!opts.publicUrl && !(await canConnect(dest.host, remotePort))) {
+          // Connected and forwarded, but sshd bound it to its loopback (GatewayPorts no).
+          return {
+            ok: false,
+            reason: 'remote-bound-to-loopback',
+            error: `${dest.host}:${remotePort} refuses connections although the forward is up`,
+          };
+        }
+        return { ok: true, value: url };
+      },
+      classifyExit(exit, lines) {
+        if (exit.missing) return { reason: 'not-installed', error: `${bin} was not found`, permanent: true };
+        const reason = classifySshStderr(lines.join('\n'));
+        return { reason, error: lines.at(-1) ?? reason, permanent: PERMANENT.has(reason) };
+      },
+      onUp(value) {
+        tracked.set(backend.name, value);
+        ctx.update({ state: 'active', url: value });
+        changed();
+      },
+      onDown(down) {
+        const reason = (down.reason === 'start-timeout' ? 'timed-out' : down.reason) as SshReason;
+        if (down.phase === 'start' || down.permanent) {
+          fail(reason, down.error, down.permanent);
+          return;
+        }
+        // Dropped: the URL stays listed, so it shows unreachable at once, until the forward is back.
+        ctx.update({ state: 'starting', reason, hint: SSH_HINTS[reason], error: down.error });
+        changed();
+      },
+    });
     tracked.delete(backend.name);
     changed();
   }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { runTool } from '@endpointd/core';
 
 /** What `sshd -T` says, where it is readable (usually root only). */
 export interface SshdConfig {
@@ -32,7 +33,6 @@ export function sshdBinary(env: NodeJS.ProcessEnv = process.env): string | null 
 /** Runs `sshd -T` (with ENDPOINTD_SSHD_CONFIG as -f when set); null when it cannot be read. */
 export async function readSshdConfig(bin: string, env: NodeJS.ProcessEnv = process.env): Promise<SshdConfig | null> {
   const args = ['-T', ...(env.ENDPOINTD_SSHD_CONFIG ? ['-f', env.ENDPOINTD_SSHD_CONFIG] : [])];
-  const { execa } = await import('execa'); // loaded only when something is spawned
-  const r = await execa(bin, args, { reject: false, timeout: 3_000, stdin: 'ignore' });
-  return r.exitCode === 0 ? parseSshdT(String(r.stdout)) : null;
+  const r = await runTool(bin, args, { timeoutMs: 3_000, env });
+  return r.exitCode === 0 ? parseSshdT(r.stdout) : null;
 }

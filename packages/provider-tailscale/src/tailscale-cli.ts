@@ -1,4 +1,4 @@
-import { findExecutable } from '@endpointd/core';
+import { runTool } from '@endpointd/core';
 import { TAILSCALE_HINTS, type TailscaleReason } from './reasons.js';
 
 /** Reads (status, serve status, version) answer fast or something is wrong. */
@@ -78,7 +78,6 @@ export function tailscaleBinary(env: NodeJS.ProcessEnv = process.env): string {
  * user typed can become a command), a timeout, and failures turned into TailscaleCliError.
  */
 export async function runTailscale(bin: string, args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
-  const started = performance.now();
   const subcommand =
     args
       .filter((a) => !a.startsWith('-'))
@@ -86,30 +85,16 @@ export async function runTailscale(bin: string, args: readonly string[], options
       .join(' ') ||
     args[0] ||
     '';
-  // Absent: say so without spawning anything (and without loading the spawning library).
-  if (findExecutable(bin) === null) {
-    throw new TailscaleCliError('not-installed', { subcommand, exitCode: null, durationMs: performance.now() - started, stderrLength: 0 });
-  }
-  const { execa } = await import('execa');
-  const child = execa(bin, args, {
-    reject: false,
-    timeout: options.timeoutMs ?? READ_TIMEOUT_MS,
-    forceKillAfterDelay: 2_000,
-    stdin: 'ignore',
-    ...(options.signal ? { cancelSignal: options.signal } : {}),
+  const result = await runTool(bin, args, {
+    timeoutMs: options.timeoutMs ?? READ_TIMEOUT_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onStdout ? { onStdout: options.onStdout } : {}),
   });
-  if (options.onStdout) child.stdout?.on('data', (c: Buffer) => options.onStdout?.(c.toString()));
-  const result = await child;
-  const durationMs = performance.now() - started;
-  const ctx = { subcommand, exitCode: result.exitCode ?? null, durationMs, stderrLength: String(result.stderr ?? '').length };
-  if (
-    (result as { code?: string }).code === 'ENOENT' ||
-    /ENOENT/.test(String((result as { originalMessage?: string }).originalMessage ?? ''))
-  ) {
-    throw new TailscaleCliError('not-installed', ctx);
-  }
+  const { durationMs } = result;
+  const ctx = { subcommand, exitCode: result.exitCode, durationMs, stderrLength: result.stderr.length };
+  if (result.missing) throw new TailscaleCliError('not-installed', ctx);
   if (result.timedOut) throw new TailscaleCliError('timeout', ctx);
-  if (result.isCanceled) throw new TailscaleCliError('timeout', { ...ctx, cause: options.signal?.reason });
-  if (result.exitCode !== 0) throw new TailscaleCliError(classifyStderr(String(result.stderr ?? '')), ctx);
-  return { stdout: String(result.stdout ?? ''), exitCode: 0, durationMs };
+  if (result.canceled) throw new TailscaleCliError('timeout', { ...ctx, cause: options.signal?.reason });
+  if (result.exitCode !== 0) throw new TailscaleCliError(classifyStderr(result.stderr), ctx);
+  return { stdout: result.stdout, exitCode: 0, durationMs };
 }
