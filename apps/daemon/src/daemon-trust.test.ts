@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendRemoval, DaemonState, EndpointList, type ExposeContext, Exposure, Health, type Provider } from '@endpointd/core';
+import { createCloudflareProvider } from '@endpointd/provider-cloudflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { startHttpBackend, startInProcess, staticBackend, tempHome } from './testing/in-process.js';
@@ -277,6 +278,38 @@ describe('secrets stay secret by value (issue 9.9)', () => {
     const body = (await d.call('GET', '/v1/backends/app/exposures')).body;
     expect(body).not.toContain(d.token);
     expect(body).toContain('[redacted]');
+    await d.close();
+  });
+});
+
+describe('config files for child tools are serialized from validated options (issue 9.6)', () => {
+  it.each([
+    [
+      {
+        credentialsFile: '/tmp/creds.json\ningress:\n  - service: http://evil.example',
+        tunnelId: '6ff42ae2-765d-4adf-8112-31c55c1551ef',
+        hostname: 'app.example.com',
+      },
+      /credentialsFile must name an existing regular file/,
+    ],
+    [
+      { credentialsFile: 'relative/creds.json', tunnelId: '6ff42ae2-765d-4adf-8112-31c55c1551ef', hostname: 'app.example.com' },
+      /credentialsFile must be an absolute path/,
+    ],
+    [{ tokenFile: '/tmp' }, /tokenFile must name an existing regular file/],
+    [{ credentialsFile: '/etc/hostname', tunnelId: 'not-a-uuid', hostname: 'app.example.com' }, /tunnelId must be the tunnel UUID/],
+    [
+      { credentialsFile: '/etc/hostname', tunnelId: '6ff42ae2-765d-4adf-8112-31c55c1551ef', hostname: 'app.example.com\nprotocol: http2' },
+      /hostname must be a DNS name/,
+    ],
+  ])('refuses named-tunnel options %j with a 400 and the reason', async (options, why) => {
+    const d = await startInProcess({
+      providers: [createCloudflareProvider({ bin: '/nonexistent/cloudflared', runDir: join(tempHome(), 'run') })],
+      backends: [staticBackend('app', backend.port)],
+    });
+    const res = await d.call('POST', '/v1/backends/app/exposures', { type: 'cloudflare-named', options });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(why);
     await d.close();
   });
 });
