@@ -101,4 +101,43 @@ if (mode === 'throughput') {
   process.stdout.write(`${JSON.stringify({ got: received.length, p50: pct(0.5), p99: pct(0.99), max: received.at(-1) ?? Number.NaN })}\n`);
   for (const r of requests) r.destroy();
   process.exit(0);
+} else if (mode === 'many') {
+  // Forces a refresh of `count` backends (b0…) at once, 32 requests in flight, while /v1/health is
+  // sampled back to back: how long verifying everything takes, and how responsive the daemon stays.
+  const n = Number(count);
+  const auth = { authorization: `Bearer ${token}` };
+  const health: number[] = [];
+  let done = false;
+  const sampler = (async () => {
+    while (!done) {
+      const t0 = performance.now();
+      await fetch(`${url}/v1/health`).then((r) => r.arrayBuffer());
+      health.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const started = performance.now();
+  let next = 0;
+  let verified = 0;
+  let endpoints = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(32, n) }, async () => {
+      while (next < n) {
+        const i = next++;
+        const list = (await fetch(`${url}/v1/backends/b${i}/endpoints?refresh=true`, { headers: auth }).then((r) => r.json())) as {
+          endpoints: Array<{ status: string }>;
+        };
+        endpoints += list.endpoints.length;
+        verified += list.endpoints.filter((e) => e.status === 'verified').length;
+      }
+    }),
+  );
+  const totalMs = performance.now() - started;
+  done = true;
+  await sampler;
+  health.sort((a, b) => a - b);
+  const pct = (p: number) => health[Math.min(health.length - 1, Math.floor(health.length * p))] ?? Number.NaN;
+  process.stdout.write(
+    `${JSON.stringify({ totalMs, endpoints, verified, healthP50: pct(0.5), healthP99: pct(0.99), samples: health.length })}\n`,
+  );
 }

@@ -1,8 +1,10 @@
 // npm run bench: each figure beside a baseline measured in the same run. Needs root (netns).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { type RunningDaemon, requestOne, startDaemon } from '../tests/helpers/daemon.js';
+import { type RunningDaemon, request, requestOne, startDaemon } from '../tests/helpers/daemon.js';
 import { addNamespace, deleteNamespace, ip, nft } from '../tests/helpers/netns.js';
 import { ENDPOINTS_BIN, REPO_ROOT, type RunningBackend, startBackend } from '../tests/helpers/processes.js';
 
@@ -200,6 +202,72 @@ async function daemonSection(rows: Row[], fast: RunningBackend, baselineMs: numb
   }
 }
 
+/** Backends for the load rows (issue 9.8): each has the bench's ~10 candidates. */
+const MANY_BACKENDS = 500;
+
+async function manyBackends(
+  fast: RunningBackend,
+  n: number,
+): Promise<{ rssMb: number; totalMs: number; healthP99: number; endpoints: number; verified: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-many-'));
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ maxBackends: MANY_BACKENDS + 10 }));
+  const daemon = await startDaemon(NS, ['--config', config]);
+  try {
+    const added = await request(
+      daemon,
+      Array.from({ length: n }, (_, i) => ({
+        method: 'POST',
+        path: '/v1/backends',
+        body: JSON.stringify({ name: `b${i}`, port: fast.port }),
+      })),
+    );
+    if (added.some((r) => r.status !== 201)) throw new Error('could not add the bench backends');
+    const [cmd, argv] = tsxInNamespace('daemon-load.ts', ['many', daemon.url, daemon.token, String(n)]);
+    const m = JSON.parse((await execa(cmd, argv)).stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+    return {
+      rssMb: rssMb(daemonPid(daemon)),
+      totalMs: m.totalMs ?? 0,
+      healthP99: m.healthP99 ?? 0,
+      endpoints: m.endpoints ?? 0,
+      verified: m.verified ?? 0,
+    };
+  } finally {
+    await daemon.stop();
+  }
+}
+
+async function manyBackendsSection(rows: Row[], fast: RunningBackend): Promise<void> {
+  progress(`${MANY_BACKENDS} backends, all verified`);
+  const one = await manyBackends(fast, 1);
+  const many = await manyBackends(fast, MANY_BACKENDS);
+  const all = `${many.verified}/${many.endpoints} endpoints verified`;
+  rows.push({
+    benchmark: `${MANY_BACKENDS} backends × their candidates: daemon RSS after verifying all`,
+    measured: `${many.rssMb.toFixed(1)} MB`,
+    baseline: `${one.rssMb.toFixed(1)} MB (1 backend)`,
+    ratio: `${(many.rssMb / one.rssMb).toFixed(2)}×`,
+    target: '≤ 200 MB',
+    ok: many.rssMb <= 200,
+  });
+  rows.push({
+    benchmark: `…GET /v1/health p99 while all ${MANY_BACKENDS} refresh at once`,
+    measured: f(many.healthP99),
+    baseline: `${f(one.healthP99)} (1 backend)`,
+    ratio: `${(many.healthP99 / (one.healthP99 || 1)).toFixed(1)}×`,
+    target: '≤ 50 ms',
+    ok: many.healthP99 <= 50,
+  });
+  rows.push({
+    benchmark: `…time to verify all ${MANY_BACKENDS} (forced refresh, ${all})`,
+    measured: f(many.totalMs),
+    baseline: `${f(one.totalMs)} (1 backend)`,
+    ratio: `${(many.totalMs / (one.totalMs || 1)).toFixed(1)}×`,
+    target: 'report',
+    ok: many.verified === many.endpoints && many.endpoints > 0,
+  });
+}
+
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 const progress = (what: string) => process.stderr.write(`› ${what}\n`);
 
@@ -219,6 +287,11 @@ async function main(): Promise<void> {
     progress('one-shot CLI wall time');
     const fast = await startBackend(NS, ['--host', '::', '--id', 'fast']);
     backends.push(fast);
+    if (process.argv.includes('--many-only')) {
+      await manyBackendsSection(rows, fast);
+      printTable(rows);
+      return;
+    }
     const baseline = medianWall([process.execPath, '-e', '0']);
     const oneShot = medianWall([process.execPath, ENDPOINTS_BIN, 'list', '--port', String(fast.port), '--json']);
     rows.push({
@@ -268,7 +341,10 @@ async function main(): Promise<void> {
     await execa('ip', ['netns', 'exec', NS, 'nft', 'delete', 'table', 'inet', 'epdbench']);
     await ip('-n', NS, 'addr', 'del', '10.77.9.99/24', 'dev', 'eth0');
 
-    if (!process.argv.includes('--no-daemon')) await daemonSection(rows, fast, baseline);
+    if (!process.argv.includes('--no-daemon')) {
+      await daemonSection(rows, fast, baseline);
+      await manyBackendsSection(rows, fast);
+    }
   } finally {
     await Promise.all(backends.map((b) => b.stop()));
     await deleteNamespace(NS);

@@ -93,6 +93,22 @@ describe('every acknowledged write is kept (issue 9.1)', () => {
   });
 });
 
+describe('bounded work (issue 9.8)', () => {
+  it('refuses an event-stream subscriber beyond the cap with a 503 and a hint', async () => {
+    const d = await startInProcess({ maxSubscribers: 2 });
+    const base = await d.listen();
+    const headers = { authorization: `Bearer ${d.token}` };
+    const controller = new AbortController();
+    const open = await Promise.all([1, 2].map(() => fetch(`${base}/v1/events`, { headers, signal: controller.signal })));
+    expect(open.map((r) => r.status)).toEqual([200, 200]);
+    const third = await fetch(`${base}/v1/events`, { headers });
+    expect(third.status).toBe(503);
+    expect(await third.json()).toMatchObject({ code: 'ENDPOINTD_TOO_MANY_SUBSCRIBERS', hint: expect.stringMatching(/maxSubscribers/) });
+    controller.abort();
+    await d.close();
+  });
+});
+
 describe('an exposure never outlives its backend (issue 9.2)', () => {
   it('stops the exposure’s process when its backend is deleted, and says so; a new backend of that name inherits nothing', async () => {
     const pids: number[] = [];

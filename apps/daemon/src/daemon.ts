@@ -15,6 +15,10 @@ import { VERSION } from './version.js';
 
 /** Every backend is re-verified this often, so a list never goes stale unnoticed. */
 export const REVERIFY_INTERVAL_MS = 60_000;
+/** Probe requests in flight at once over all backends: bounds sockets, memory and event-loop load. */
+export const DEFAULT_MAX_PROBES_IN_FLIGHT = 64;
+/** How often the re-verification scheduler looks for backends that are due. */
+export const REVERIFY_TICK_MS = 1_000;
 
 export interface DaemonOptions {
   home: string;
@@ -35,6 +39,10 @@ export interface DaemonOptions {
   maxBackends?: number;
   /** @default EXPOSURE_STOP_TIMEOUT_MS */
   exposureStopTimeoutMs?: number;
+  /** @default DEFAULT_MAX_PROBES_IN_FLIGHT */
+  maxProbesInFlight?: number;
+  /** @default DEFAULT_MAX_SUBSCRIBERS */
+  maxSubscribers?: number;
 }
 
 export type HealthProblem = Health['problems'][number];
@@ -79,8 +87,12 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const providers = [...builtins, ...loaded.map((l) => l.provider)];
 
   const events = createDaemonEmitter();
-  const hub = createEventHub();
-  const registry = createRegistry({ providers, ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}) });
+  const hub = createEventHub({ ...(options.maxSubscribers ? { maxSubscribers: options.maxSubscribers } : {}) });
+  const registry = createRegistry({
+    providers,
+    maxProbesInFlight: options.maxProbesInFlight ?? DEFAULT_MAX_PROBES_IN_FLIGHT,
+    ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
+  });
   const book = createBackendBook(options.backends, state, store, { ...(options.maxBackends ? { maxBackends: options.maxBackends } : {}) });
   const cache = createEndpointCache(registry, book, events);
   const board = createProviderBoard([...builtins.map((provider) => ({ provider, source: 'builtin' })), ...loaded], failures);
@@ -108,8 +120,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const refreshAll = () => void cache.refreshAll();
   const stopWatching = watchInterfaces(refreshAll, options.interfacePollMs ?? INTERFACE_POLL_MS);
   const unwatchProviders = providers.map((p) => p.watch?.(refreshAll) ?? (() => undefined));
-  const reverify = setInterval(refreshAll, options.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS);
-  reverify.unref();
+  const reverify = scheduleReverification(cache, book, options.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS);
 
   for (const gone of await exposures.restore().catch(() => [])) {
     problems.push({
@@ -134,9 +145,33 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     async close() {
       stopWatching();
       for (const unwatch of unwatchProviders) unwatch();
-      clearInterval(reverify);
+      reverify();
       await exposures.close();
       hub.close();
     },
   };
+}
+
+/**
+ * Re-verifies every backend once per interval, spread over it rather than all at once: each tick
+ * refreshes the backends that are most overdue, no more than their fair share, so 500 backends
+ * cost a steady trickle of probes instead of a burst every minute.
+ */
+function scheduleReverification(cache: EndpointCache, book: BackendBook, intervalMs: number): () => void {
+  const timer = setInterval(
+    () => {
+      const names = book.list().map((b) => b.name);
+      const perTick = Math.max(1, Math.ceil((names.length * REVERIFY_TICK_MS) / intervalMs));
+      const now = Date.now();
+      const due = names
+        .map((name) => ({ name, at: cache.refreshedAt(name) }))
+        .filter((b) => b.at !== null && now - b.at >= intervalMs)
+        .sort((a, b) => (a.at ?? 0) - (b.at ?? 0))
+        .slice(0, perTick);
+      for (const b of due) void cache.get(b.name, { refresh: true }).catch(() => undefined);
+    },
+    Math.min(REVERIFY_TICK_MS, intervalMs),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type EndpointList, markDefault, type Registry, resolveDefault } from '@endpointd/core';
+import { createLimiter, type EndpointList, markDefault, type Registry, resolveDefault } from '@endpointd/core';
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
 
@@ -18,6 +18,7 @@ function cachedOf(list: EndpointList): CachedList {
 interface Entry {
   cached?: CachedList;
   inflight?: Promise<CachedList>;
+  refreshedAt?: number;
   /** What a client would notice: ids, statuses, reasons and the default; not latencies. */
   signature?: string;
 }
@@ -37,10 +38,16 @@ export interface EndpointCache {
   applyDefaultType(name: string): Promise<CachedList>;
   refreshAll(): Promise<void>;
   forget(name: string): void;
+  /** When the backend's list was last refreshed (ms epoch); null before the first. */
+  refreshedAt(name: string): number | null;
 }
+
+/** Backends refreshed at once: with probes bounded daemon-wide, this bounds lists held half-built. */
+export const MAX_CONCURRENT_REFRESHES = 8;
 
 export function createEndpointCache(registry: Registry, book: BackendBook, events: DaemonEmitter): EndpointCache {
   const entries = new Map<string, Entry>();
+  const limit = createLimiter(MAX_CONCURRENT_REFRESHES);
   const entryOf = (name: string): Entry => {
     let e = entries.get(name);
     if (!e) {
@@ -70,12 +77,13 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
     const backend = book.get(name);
     const entry = entryOf(name);
     if (entry.inflight) return entry.inflight;
-    const run = registry
-      .discover(backend, { savedDefaultType: book.defaultType(name), fresh })
+    const run = limit
+      .run(() => registry.discover(backend, { savedDefaultType: book.defaultType(name), fresh }))
       // A backend removed while its refresh ran is answered once but not cached again.
       .then((list) => (entries.has(name) && book.list().some((b) => b.name === name) ? store(name, list) : cachedOf(list)))
       .finally(() => {
         entry.inflight = undefined;
+        entry.refreshedAt = Date.now();
       });
     entry.inflight = run;
     return run;
@@ -99,5 +107,6 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
     forget(name) {
       entries.delete(name);
     },
+    refreshedAt: (name) => entries.get(name)?.refreshedAt ?? null,
   };
 }

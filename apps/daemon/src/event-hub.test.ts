@@ -18,7 +18,7 @@ function reading(sink: string[]): Writable {
 
 describe('event hub', () => {
   it('drops a subscriber that stops reading once its backlog passes the limit, and keeps serving the others', () => {
-    const hub = createEventHub(60_000);
+    const hub = createEventHub({ heartbeatMs: 60_000 });
     const slow = stalled();
     const received: string[] = [];
     hub.subscribe(slow as unknown as ServerResponse, null);
@@ -31,7 +31,7 @@ describe('event hub', () => {
     hub.close();
   });
   it('sends only the subscribed backend, numbers events and formats them as SSE', () => {
-    const hub = createEventHub(60_000);
+    const hub = createEventHub({ heartbeatMs: 60_000 });
     const got: string[] = [];
     hub.subscribe(reading(got) as unknown as ServerResponse, 'app');
     hub.publish('default', { backend: 'other' }, 'other');

@@ -5,6 +5,8 @@ import type { DaemonEventName } from '@endpointd/core';
 export const HEARTBEAT_MS = 15_000;
 /** A subscriber that lets this much pile up unread is dropped, so it cannot hold memory or slow others. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Subscribers at once; one more is refused (503), so clients cannot exhaust memory or sockets. */
+export const DEFAULT_MAX_SUBSCRIBERS = 1024;
 
 interface Subscriber {
   res: ServerResponse;
@@ -14,13 +16,17 @@ interface Subscriber {
 
 /** Fans daemon events out to Server-Sent-Events subscribers. */
 export interface EventHub {
+  /** False when the hub is full: the caller answers 503 instead. */
+  canSubscribe(): boolean;
   subscribe(res: ServerResponse, backend: string | null): void;
   publish(event: DaemonEventName, data: unknown, backend: string | null): void;
   readonly size: number;
   close(): void;
 }
 
-export function createEventHub(heartbeatMs = HEARTBEAT_MS): EventHub {
+export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?: number } = {}): EventHub {
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  const maxSubscribers = options.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS;
   const subscribers = new Set<Subscriber>();
   let nextId = 1;
 
@@ -42,6 +48,7 @@ export function createEventHub(heartbeatMs = HEARTBEAT_MS): EventHub {
   heartbeat.unref();
 
   return {
+    canSubscribe: () => subscribers.size < maxSubscribers,
     subscribe(res, backend) {
       const sub = { res, backend };
       subscribers.add(sub);

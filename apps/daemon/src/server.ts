@@ -95,6 +95,9 @@ export async function main(argv: string[]): Promise<number> {
       plugins: config.plugins ?? [],
       pluginBaseDir: values.config ? dirname(resolve(values.config)) : process.cwd(),
       ...(config.reverifyIntervalMs ? { reverifyIntervalMs: config.reverifyIntervalMs } : {}),
+      ...(config.maxBackends ? { maxBackends: config.maxBackends } : {}),
+      ...(config.maxSubscribers ? { maxSubscribers: config.maxSubscribers } : {}),
+      ...(config.maxProbesInFlight ? { maxProbesInFlight: config.maxProbesInFlight } : {}),
     });
     for (const problem of daemon.problems) logger.warn({ code: problem.code, hint: problem.hint }, problem.message);
     // Port 0 picks a free port: the Host check needs the real one, known only after listen.

@@ -10,6 +10,7 @@ export * from './find-executable.js';
 export * from './http-probe.js';
 export * from './identity.js';
 export * from './identity-spec.js';
+export * from './limiter.js';
 export * from './line-tail.js';
 export * from './listening-sockets.js';
 export * from './owned-command.js';

@@ -4,6 +4,7 @@ import { checkCandidate } from './candidate-check.js';
 import { type ConnectToMap, parseConnectTo } from './connect-to.js';
 import { markDefault, resolveDefault, sortEndpoints } from './default-by-type.js';
 import { normalizeBaseUrl } from './endpoint.js';
+import { createLimiter } from './limiter.js';
 import { readListenState } from './listening-sockets.js';
 import type { DiscoverContext, Provider } from './provider.js';
 import { formatHint } from './reasons.js';
@@ -27,6 +28,8 @@ export interface RegistryOptions {
   connectTo?: ConnectToMap;
   /** Reads the bound sockets of a port. @default readListenState (Linux /proc) */
   readListen?: (port: number) => Promise<ListenState | null>;
+  /** Probe requests in flight at once, over every discovery and verification of this registry. @default unbounded */
+  maxProbesInFlight?: number;
 }
 
 export interface DiscoverOptions {
@@ -164,6 +167,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     readListen: options.readListen ?? readListenState,
   });
   const emitter = new EventEmitter<RegistryEvents>() as Registry;
+  const limit = options.maxProbesInFlight ? createLimiter(options.maxProbesInFlight) : undefined;
 
   async function inspectBackend(backend: Backend): Promise<{ listen: ListenState | null; scheme: 'http' | 'https' }> {
     const listen = await config.readListen(backend.port);
@@ -176,7 +180,15 @@ export function createRegistry(options: RegistryOptions): Registry {
     const backend = Backend.parse(input);
     const { listen, scheme } = await inspectBackend(backend);
     return await verifyCandidates(
-      { backend, scheme, listen, probeTimeoutMs: config.probeTimeoutMs, connectTo: config.connectTo, ...(signal ? { signal } : {}) },
+      {
+        backend,
+        scheme,
+        listen,
+        probeTimeoutMs: config.probeTimeoutMs,
+        connectTo: config.connectTo,
+        ...(signal ? { signal } : {}),
+        ...(limit ? { limit } : {}),
+      },
       candidates,
     );
   }
@@ -199,6 +211,7 @@ export function createRegistry(options: RegistryOptions): Registry {
               probeTimeoutMs: config.probeTimeoutMs,
               connectTo: config.connectTo,
               ...(opts.signal ? { signal: opts.signal } : {}),
+              ...(limit ? { limit } : {}),
             },
             candidates,
           );

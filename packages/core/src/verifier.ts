@@ -4,6 +4,7 @@ import type { ConnectToMap } from './connect-to.js';
 import { type CandidateInput, createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
 import { type ProbeAnswer, type ProbeFailure, type ProbeResult, probeHttp, probeWebSocket } from './http-probe.js';
 import { fingerprintAnswer, fingerprintReference, type IdentityReference, matchesIdentity, readJsonField } from './identity.js';
+import type { Limiter } from './limiter.js';
 import { formatHint } from './reasons.js';
 import type { ListenState } from './schema/api.js';
 import type { Backend } from './schema/backend.js';
@@ -24,6 +25,8 @@ export interface VerifyOptions {
   connectTo: ConnectToMap;
   signal?: AbortSignal;
   now?: () => Date;
+  /** Bounds probes in flight (daemon-wide when shared); each probe's deadline starts when it runs. */
+  limit?: Limiter;
 }
 
 type ReferenceOutcome = { ok: true; ref: IdentityReference } | { ok: false; failure: ProbeFailure | null; detail: string };
@@ -61,6 +64,8 @@ export function probeUrl(base: string, path: string): URL | null {
   return url.origin === baseUrl.origin ? url : null;
 }
 
+const limited = <T>(opts: VerifyOptions, task: () => Promise<T>): Promise<T> => (opts.limit ? opts.limit.run(task) : task());
+
 function join(base: string, path: string): URL {
   const url = probeUrl(base, path);
   if (!url) throw new TypeError(`refusing to probe ${JSON.stringify(path)}: it leaves ${new URL(base).origin}`);
@@ -72,7 +77,7 @@ async function readReference(opts: VerifyOptions, host: string | null): Promise<
   if (host === null) return { ok: false, failure: null, detail: 'nothing listens on the port' };
   const base = `${scheme}://${formatUrlHost(host)}:${backend.port}/`;
   const probe = (path: string): Promise<ProbeResult> =>
-    probeHttp({ url: join(base, path), timeoutMs: probeTimeoutMs, connectTo, ...(signal ? { signal } : {}) });
+    limited(opts, () => probeHttp({ url: join(base, path), timeoutMs: probeTimeoutMs, connectTo, ...(signal ? { signal } : {}) }));
   const check = backend.identity;
   switch (check.kind) {
     case 'none':
@@ -117,16 +122,18 @@ async function probeCandidate(opts: VerifyOptions, candidate: ProviderCandidate)
   const { backend, probeTimeoutMs, connectTo, signal } = opts;
   const base = new URL(candidate.url);
   const request = (url: URL) => ({ url, timeoutMs: probeTimeoutMs, connectTo, ...(signal ? { signal } : {}) });
-  const paths = [backend.probePath, backend.identity.kind === 'json-field' ? backend.identity.path : null, backend.websocketPath];
+  const identityPath = backend.identity.kind === 'json-field' ? backend.identity.path : null;
+  const wsPath = backend.websocketPath;
+  const paths = [backend.probePath, identityPath, wsPath];
   const leaving = paths.find((p) => p !== null && probeUrl(base.href, p) === null);
   if (leaving !== undefined) {
     const none: ProbeResult = { ok: false, code: 'aborted', error: 'not sent', latencyMs: 0, address: null, tls: null };
     return { refused: `a probe of ${JSON.stringify(leaving)} would leave ${base.origin}`, main: none, identity: null, websocket: null };
   }
   const [main, identity, websocket] = await Promise.all([
-    probeHttp(request(join(base.href, backend.probePath))),
-    backend.identity.kind === 'json-field' ? probeHttp(request(join(base.href, backend.identity.path))) : null,
-    backend.websocketPath ? probeWebSocket(request(join(base.href, backend.websocketPath))) : null,
+    limited(opts, () => probeHttp(request(join(base.href, backend.probePath)))),
+    identityPath !== null ? limited(opts, () => probeHttp(request(join(base.href, identityPath)))) : null,
+    wsPath !== null ? limited(opts, () => probeWebSocket(request(join(base.href, wsPath)))) : null,
   ]);
   return { main, identity, websocket };
 }

@@ -17,6 +17,8 @@ export interface InProcessDaemon {
   token: string;
   /** Sends a request as a local client would (right Host, the token), through fastify's inject. */
   call(method: InjectOptions['method'], url: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** Listens on 127.0.0.1 (a free port) for tests that need a real socket (event streams); returns the base URL. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,14 @@ export async function startInProcess(
     providers: options.providers ?? [],
     interfacePollMs: options.interfacePollMs ?? 60_000,
   });
-  const app = await buildApp({ daemon, token, port: TEST_PORT });
+  let port = TEST_PORT;
+  const app = await buildApp({
+    daemon,
+    token,
+    get port() {
+      return port;
+    },
+  });
   await app.ready();
   return {
     home,
@@ -49,10 +58,17 @@ export async function startInProcess(
       app.inject({
         method,
         url,
-        headers: { host: `127.0.0.1:${TEST_PORT}`, authorization: `Bearer ${token}`, ...headers },
+        headers: { host: `127.0.0.1:${port}`, authorization: `Bearer ${token}`, ...headers },
         ...(body !== undefined ? { payload: body as object } : {}),
       }),
+    async listen() {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const address = app.server.address();
+      port = typeof address === 'object' && address ? address.port : port;
+      return `http://127.0.0.1:${port}`;
+    },
     close: async () => {
+      daemon.hub.close();
       await app.close();
       await daemon.close();
     },
