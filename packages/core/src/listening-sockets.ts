@@ -60,11 +60,15 @@ export function parseProcNetTcp(text: string): ListeningSocket[] {
   return sockets;
 }
 
-/**
- * Reads which addresses listen on `port`, without spawning anything (Linux /proc, per network
- * namespace). Resolves null where /proc/net is not available (macOS, Windows).
- */
-export async function readListenState(port: number): Promise<ListenState | null> {
+/** How long one read of /proc/net/tcp{,6} serves every caller (refreshes of many backends at once). */
+export const LISTEN_SNAPSHOT_TTL_MS = 200;
+
+// /proc/net/tcp lists every socket, TIME_WAIT ones included: after thousands of probes it grows
+// to megabytes and the kernel takes tens of ms to render it. One read (shared while in flight,
+// then kept briefly) serves all backends instead of one read per backend per provider.
+let snapshot: { at: number; value: Promise<ListeningSocket[] | null> } | null = null;
+
+async function readListeningSockets(): Promise<ListeningSocket[] | null> {
   let texts: string[];
   try {
     texts = await Promise.all(PROC_TCP_FILES.map((file) => readFile(file, 'utf8').catch(() => '')));
@@ -72,9 +76,24 @@ export async function readListenState(port: number): Promise<ListenState | null>
     return null;
   }
   if (texts.every((t) => t === '')) return null;
+  return texts.flatMap(parseProcNetTcp);
+}
+
+/** Every listening socket of this network namespace; null where /proc/net is not available. */
+export function listeningSockets(maxAgeMs = LISTEN_SNAPSHOT_TTL_MS): Promise<ListeningSocket[] | null> {
+  const now = performance.now();
+  if (!snapshot || now - snapshot.at > maxAgeMs) snapshot = { at: now, value: readListeningSockets() };
+  return snapshot.value;
+}
+
+/**
+ * Reads which addresses listen on `port`, without spawning anything (Linux /proc, per network
+ * namespace). Resolves null where /proc/net is not available (macOS, Windows).
+ */
+export async function readListenState(port: number, maxAgeMs = LISTEN_SNAPSHOT_TTL_MS): Promise<ListenState | null> {
+  const sockets = await listeningSockets(maxAgeMs);
+  if (sockets === null) return null;
   const addresses = new Set<string>();
-  for (const text of texts) {
-    for (const socket of parseProcNetTcp(text)) if (socket.port === port) addresses.add(socket.address);
-  }
+  for (const socket of sockets) if (socket.port === port) addresses.add(socket.address);
   return { listening: addresses.size > 0, addresses: [...addresses] };
 }
