@@ -1,10 +1,10 @@
-import type { DefaultResolution, EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
+import type { DefaultChange, EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
 import { EventEmitter } from 'eventemitter3';
 
 /** Events the daemon publishes on /v1/events, by contract name. */
 export interface DaemonEvents {
   endpoints: [list: EndpointList];
-  default: [change: { backend: string; default: DefaultResolution }];
+  default: [change: DefaultChange];
   exposure: [exposure: Exposure];
   provider: [providers: ProviderStatus[]];
 }

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { createLimiter, type EndpointList, markDefault, type Registry, resolveDefault } from '@endpointd/core';
+import {
+  createLimiter,
+  describeDefaultMove,
+  type Endpoint,
+  type EndpointList,
+  markDefault,
+  type Registry,
+  resolveDefault,
+} from '@endpointd/core';
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
 
@@ -18,21 +26,56 @@ function cachedOf(list: EndpointList): CachedList {
 interface Entry {
   cached?: CachedList;
   inflight?: Promise<CachedList>;
-  refreshedAt?: number;
-  /** What a client would notice: ids, statuses, reasons and the default; not latencies. */
+  /** One more refresh, asked for while `inflight` ran: it starts when that one ends. */
+  queued?: Promise<CachedList>;
+  /** What a client would notice (see signatureOf). */
   signature?: string;
+  refreshedAt?: number;
 }
 
-function signatureOf(list: EndpointList): string {
+/** What a client shows of an endpoint: everything but the measured latency and the check time. */
+function visible(e: Endpoint): unknown {
+  const v = e.verification;
+  return [
+    e.id,
+    e.label,
+    e.status,
+    e.scope,
+    e.isDefault,
+    e.connect?.command ?? null,
+    v.reason,
+    v.hint,
+    v.identityStrength,
+    v.websocket,
+    e.tls ? [e.tls.trusted, e.tls.issuer, e.tls.validTo, e.tls.error] : null,
+    e.browser,
+  ];
+}
+
+/**
+ * A list's identity for events: membership, status, reason, hint, TLS, browser verdicts and the
+ * default. Not latency, not the check time, and not order (sorted by id), so a refresh that finds
+ * the same world announces nothing.
+ */
+export function signatureOf(list: EndpointList): string {
   return JSON.stringify([
-    list.endpoints.map((e) => [e.id, e.status, e.verification.reason, e.isDefault, e.tls?.trusted ?? null]),
+    [...list.endpoints].sort((a, b) => a.id.localeCompare(b.id)).map(visible),
     list.default,
-    list.notice?.reason ?? null,
+    list.notice,
+    list.listen,
   ]);
 }
 
+/** Backends refreshed at once: with probes bounded daemon-wide, this bounds lists held half-built. */
+export const MAX_CONCURRENT_REFRESHES = 8;
+
 /** Serves each backend's endpoint list from memory; concurrent refreshes of a backend share one run. */
 export interface EndpointCache {
+  /**
+   * The cached list, or a refreshed one with `refresh`. A refresh asked for while one runs gets
+   * the next run, which starts when the running one ends (it may not have seen the change that
+   * caused the request): requests coalesce into at most one more run, and none is dropped.
+   */
   get(name: string, options?: { refresh?: boolean }): Promise<CachedList>;
   /** Re-resolves the default from the cached list after the saved type changed (no probes). */
   applyDefaultType(name: string): Promise<CachedList>;
@@ -41,9 +84,6 @@ export interface EndpointCache {
   /** When the backend's list was last refreshed (ms epoch); null before the first. */
   refreshedAt(name: string): number | null;
 }
-
-/** Backends refreshed at once: with probes bounded daemon-wide, this bounds lists held half-built. */
-export const MAX_CONCURRENT_REFRESHES = 8;
 
 export function createEndpointCache(registry: Registry, book: BackendBook, events: DaemonEmitter): EndpointCache {
   const entries = new Map<string, Entry>();
@@ -59,34 +99,58 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
 
   function store(name: string, list: EndpointList): CachedList {
     const entry = entryOf(name);
-    const cached = cachedOf(list);
+    const previous = entry.cached?.list ?? null;
     const signature = signatureOf(list);
-    const changed = entry.signature !== undefined && entry.signature !== signature;
-    const previousDefault = entry.cached?.list.default;
+    const cached = cachedOf(list); // fresh latencies are served, but announced only with a visible change
+    const announce = entry.signature !== undefined && entry.signature !== signature;
     entry.cached = cached;
     entry.signature = signature;
-    if (changed) {
+    if (announce) {
       events.emit('endpoints', list);
-      if (JSON.stringify(previousDefault) !== JSON.stringify(list.default))
-        events.emit('default', { backend: name, default: list.default });
+      if (JSON.stringify(previous?.default) !== JSON.stringify(list.default)) {
+        events.emit('default', {
+          backend: name,
+          default: list.default,
+          from: previous ? { type: previous.default.type, endpointId: previous.default.endpointId } : null,
+          why: describeDefaultMove(previous, list),
+        });
+      }
     }
     return cached;
   }
 
-  function refresh(name: string, fresh = false): Promise<CachedList> {
+  function start(name: string, fresh: boolean): Promise<CachedList> {
     const backend = book.get(name);
     const entry = entryOf(name);
-    if (entry.inflight) return entry.inflight;
     const run = limit
-      .run(() => registry.discover(backend, { savedDefaultType: book.defaultType(name), fresh }))
+      .run(() =>
+        registry.discover(backend, {
+          savedDefaultType: book.defaultType(name),
+          previousDefault: entry.cached?.list.default ?? null,
+          fresh,
+        }),
+      )
       // A backend removed while its refresh ran is answered once but not cached again.
-      .then((list) => (entries.has(name) && book.list().some((b) => b.name === name) ? store(name, list) : cachedOf(list)))
+      .then((list) => (entries.get(name) === entry && book.has(name) ? store(name, list) : cachedOf(list)))
       .finally(() => {
         entry.inflight = undefined;
         entry.refreshedAt = Date.now();
       });
     entry.inflight = run;
     return run;
+  }
+
+  function refresh(name: string, fresh = false): Promise<CachedList> {
+    const entry = entryOf(name);
+    if (!entry.inflight) return start(name, fresh);
+    // The running refresh may have read the world before the change that asked for this one.
+    entry.queued ??= entry.inflight
+      .catch(() => undefined)
+      .then(() => {
+        entry.queued = undefined;
+        return start(name, fresh);
+      });
+    return entry.queued;
   }
 
   return {
@@ -98,7 +162,7 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
     },
     async applyDefaultType(name) {
       const { list } = await this.get(name);
-      const resolution = resolveDefault(list.endpoints, book.defaultType(name));
+      const resolution = resolveDefault(list.endpoints, book.defaultType(name), list.default);
       return store(name, { ...list, endpoints: markDefault(list.endpoints, resolution), default: resolution });
     },
     async refreshAll() {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markDefault, resolveDefault, sortEndpoints } from './default-by-type.js';
+import { describeDefaultMove, markDefault, resolveDefault, sortEndpoints } from './default-by-type.js';
 import { createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
 import type { Endpoint, EndpointStatus, EndpointType } from './schema/endpoint.js';
 
@@ -56,9 +56,30 @@ describe('resolveDefault', () => {
   it('honours loopback when the user saved it', () => {
     expect(resolveDefault([loop, lanEth], 'loopback')).toMatchObject({ type: 'loopback', endpointId: loop.id, fallback: false });
   });
-  it('prefers the lowest latency when interface and family tie', () => {
-    const slow = ep('lan', 'http://192.168.1.30:3000', 'verified', { latencyMs: 9 });
-    expect(resolveDefault([slow, lanWifi], null).endpointId).toBe(lanWifi.id);
+  it('never orders by latency: equally good endpoints keep their order whatever was measured (issue 17)', () => {
+    const a = ep('lan', 'http://192.168.1.30:3000', 'verified', { latencyMs: 9, interface: 'wlan0' });
+    const b = ep('lan', 'http://192.168.1.31:3000', 'verified', { latencyMs: 0.1, interface: 'wlan0' });
+    expect(resolveDefault([b, a], null).endpointId).toBe(a.id);
+    expect(sortEndpoints([b, a]).map((e) => e.id)).toEqual([a.id, b.id]);
+  });
+  it('keeps the previous default while it is verified and of the chosen type (sticky)', () => {
+    const a = ep('lan', 'http://192.168.1.30:3000', 'verified', { interface: 'wlan0' });
+    const b = ep('lan', 'http://192.168.1.31:3000', 'verified', { interface: 'wlan0' });
+    expect(resolveDefault([a, b], null, { endpointId: b.id }).endpointId).toBe(b.id);
+    const bDown = ep('lan', 'http://192.168.1.31:3000', 'unreachable', { interface: 'wlan0' });
+    expect(resolveDefault([a, bDown], null, { endpointId: b.id }).endpointId).toBe(a.id);
+    // Not of the type that would be chosen now: the saved type wins.
+    expect(resolveDefault([a, tsServe], 'tailscale-serve', { endpointId: a.id }).endpointId).toBe(tsServe.id);
+  });
+  it('says why the default moved', () => {
+    const a = ep('lan', 'http://192.168.1.30:3000', 'verified', { interface: 'wlan0' });
+    const b = ep('lan', 'http://192.168.1.31:3000', 'verified', { interface: 'wlan0' });
+    const before = { endpoints: [a, b], default: resolveDefault([a, b], null) };
+    const afterGone = { endpoints: [b], default: resolveDefault([b], null, before.default) };
+    expect(describeDefaultMove(before, afterGone)).toMatch(/previous default http:\/\/192\.168\.1\.30:3000\/ is no longer listed/);
+    const aDown = ep('lan', 'http://192.168.1.30:3000', 'unreachable', { interface: 'wlan0' });
+    const afterDown = { endpoints: [aDown, b], default: resolveDefault([aDown, b], null, before.default) };
+    expect(describeDefaultMove(before, afterDown)).toMatch(/is now unreachable/);
   });
 });
 

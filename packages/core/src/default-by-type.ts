@@ -18,12 +18,16 @@ export const TYPE_ORDER: readonly EndpointType[] = EndpointType.options;
 
 const FAMILY_RANK = { ipv4: 0, dns: 0, ipv6: 1 } as const;
 
-/** Within one type: the default-route interface first, IPv4 before IPv6, then lowest latency. */
+/**
+ * Within one type: the default-route interface first, IPv4 before IPv6, then interface name and
+ * URL. Never latency: a measured latency changes on every probe, and an order (or a default)
+ * that follows it would change with no change on the machine. Latency is shown, not sorted on.
+ */
 export function compareWithinType(a: Endpoint, b: Endpoint): number {
   return (
     Number(b.hasDefaultRoute === true) - Number(a.hasDefaultRoute === true) ||
     FAMILY_RANK[a.family] - FAMILY_RANK[b.family] ||
-    (a.verification.latencyMs ?? Number.POSITIVE_INFINITY) - (b.verification.latencyMs ?? Number.POSITIVE_INFINITY) ||
+    (a.interface ?? '').localeCompare(b.interface ?? '') ||
     a.url.localeCompare(b.url)
   );
 }
@@ -45,8 +49,43 @@ function firstAutomatic(endpoints: readonly Endpoint[]): Endpoint | undefined {
   return undefined;
 }
 
-/** Resolves a backend's default endpoint from its saved type, with a visible fallback. */
-export function resolveDefault(endpoints: readonly Endpoint[], savedType: EndpointType | null): DefaultResolution {
+/**
+ * Resolves a backend's default endpoint from its saved type, with a visible fallback. The default
+ * is sticky: the previous default endpoint stays the default while it is verified and of the
+ * type that would be chosen now, even if another endpoint of that type now ranks first.
+ */
+export function resolveDefault(
+  endpoints: readonly Endpoint[],
+  savedType: EndpointType | null,
+  previous: Pick<DefaultResolution, 'endpointId'> | null = null,
+): DefaultResolution {
+  const fresh = resolveFresh(endpoints, savedType);
+  if (previous?.endpointId && fresh.type !== null && previous.endpointId !== fresh.endpointId) {
+    const kept = endpoints.find((e) => e.id === previous.endpointId && e.status === 'verified' && e.type === fresh.type);
+    if (kept) return { ...fresh, endpointId: kept.id };
+  }
+  return fresh;
+}
+
+/** Why the default moved from `before` to `after` (one sentence), for the `default` event. */
+export function describeDefaultMove(
+  before: { default: DefaultResolution; endpoints: readonly Endpoint[] } | null,
+  after: { default: DefaultResolution; endpoints: readonly Endpoint[] },
+): string {
+  if (!before || before.default.endpointId === null) return after.default.reason;
+  if (before.default.requestedType !== after.default.requestedType)
+    return after.default.requestedType === null
+      ? `The saved default type was cleared. ${after.default.reason}`
+      : `The saved default type changed to ${after.default.requestedType}. ${after.default.reason}`;
+  const old = after.endpoints.find((e) => e.id === before.default.endpointId);
+  const oldUrl = before.endpoints.find((e) => e.id === before.default.endpointId)?.url ?? before.default.endpointId;
+  if (!old) return `The previous default ${oldUrl} is no longer listed (its address or tunnel went away). ${after.default.reason}`;
+  if (old.status !== 'verified')
+    return `The previous default ${oldUrl} is now ${old.status}${old.verification.reason ? ` (${old.verification.reason})` : ''}. ${after.default.reason}`;
+  return `A verified endpoint of a preferred type is available. ${after.default.reason}`;
+}
+
+function resolveFresh(endpoints: readonly Endpoint[], savedType: EndpointType | null): DefaultResolution {
   if (savedType !== null) {
     const saved = bestVerified(endpoints, savedType);
     if (saved) {

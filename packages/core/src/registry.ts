@@ -8,7 +8,7 @@ import { createLimiter } from './limiter.js';
 import { readListenState } from './listening-sockets.js';
 import type { DiscoverContext, Provider } from './provider.js';
 import { formatHint } from './reasons.js';
-import { type EndpointList, ExcludedAddress, type ListenState, type ProviderReport } from './schema/api.js';
+import { type DefaultResolution, type EndpointList, ExcludedAddress, type ListenState, type ProviderReport } from './schema/api.js';
 import { Backend, type BackendInput } from './schema/backend.js';
 import type { Endpoint, EndpointType } from './schema/endpoint.js';
 import { chooseReferenceHost, type ProviderCandidate, unverifiedEndpoints, verifyCandidates } from './verifier.js';
@@ -39,6 +39,8 @@ export interface DiscoverOptions {
   fresh?: boolean;
   /** The backend's saved default type. @default null */
   savedDefaultType?: EndpointType | null;
+  /** The default of the previous list: kept while still verified and of the chosen type (sticky). */
+  previousDefault?: Pick<DefaultResolution, 'endpointId'> | null;
   signal?: AbortSignal;
 }
 
@@ -216,7 +218,7 @@ export function createRegistry(options: RegistryOptions): Registry {
             candidates,
           );
     const sorted = sortEndpoints(endpoints);
-    const resolution = resolveDefault(sorted, opts.savedDefaultType ?? null);
+    const resolution = resolveDefault(sorted, opts.savedDefaultType ?? null, opts.previousDefault ?? null);
     const notListening =
       listen !== null ? !listen.listening : sorted.length > 0 && sorted.every((e) => e.verification.reason === 'connection-refused');
     return {

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { classifyAddress, formatUrlHost, normalizeAddress } from './address.js';
 import type { ConnectToMap } from './connect-to.js';
 import { type CandidateInput, createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
@@ -27,6 +28,18 @@ export interface VerifyOptions {
   now?: () => Date;
   /** Bounds probes in flight (daemon-wide when shared); each probe's deadline starts when it runs. */
   limit?: Limiter;
+  /** This machine's interface addresses now. @default from os.networkInterfaces() */
+  localAddresses?: () => ReadonlySet<string>;
+}
+
+/** How often addresses being probed are checked for having vanished (a cheap, spawn-free read). */
+export const VANISHED_CHECK_MS = 250;
+
+function interfaceAddresses(): ReadonlySet<string> {
+  const set = new Set<string>();
+  for (const infos of Object.values(networkInterfaces()))
+    for (const info of infos ?? []) set.add(normalizeAddress(info.address.split('%')[0] ?? ''));
+  return set;
 }
 
 type ReferenceOutcome = { ok: true; ref: IdentityReference } | { ok: false; failure: ProbeFailure | null; detail: string };
@@ -256,12 +269,45 @@ function tlsOf(candidate: ProviderCandidate, main: ProbeResult): TlsInfo | null 
  */
 export async function verifyCandidates(opts: VerifyOptions, candidates: ProviderCandidate[]): Promise<Endpoint[]> {
   const now = opts.now ?? (() => new Date());
-  const [reference, ...probes] = await Promise.all([
-    readReference(opts, chooseReferenceHost(opts.listen)),
-    ...candidates.map((c) => probeCandidate(opts, c)),
-  ]);
+  // A probe to an address of this machine that vanishes meanwhile (a Wi-Fi change, a VPN going
+  // down) is stopped and the candidate dropped: it neither holds the list back until its timeout
+  // nor comes back as "unreachable, a firewall…".
+  const local = opts.localAddresses ?? interfaceAddresses;
+  const atStart = local();
+  const watched = candidates.map((c) => {
+    const host = normalizeAddress(new URL(c.url).hostname.replace(/^\[(.*)\]$/, '$1'));
+    return isIP(host) && atStart.has(host) ? host : null;
+  });
+  const stoppers = candidates.map(() => new AbortController());
+  const vanished = new Set<number>();
+  const checkVanished = (): void => {
+    const current = local();
+    watched.forEach((host, i) => {
+      if (host !== null && !current.has(host) && !vanished.has(i)) {
+        vanished.add(i);
+        stoppers[i]?.abort();
+      }
+    });
+  };
+  const watcher = watched.some((h) => h !== null) ? setInterval(checkVanished, VANISHED_CHECK_MS) : null;
+  let reference: ReferenceOutcome;
+  let probes: CandidateProbes[];
+  try {
+    [reference, ...probes] = (await Promise.all([
+      readReference(opts, chooseReferenceHost(opts.listen)),
+      ...candidates.map((c, i) => {
+        const stopper = stoppers[i]?.signal as AbortSignal;
+        return probeCandidate({ ...opts, signal: opts.signal ? AbortSignal.any([opts.signal, stopper]) : stopper }, c);
+      }),
+    ])) as [ReferenceOutcome, ...CandidateProbes[]];
+  } finally {
+    if (watcher) clearInterval(watcher);
+  }
+  if (watcher) checkVanished();
   const checkedAt = now().toISOString();
-  return candidates.map((candidate, i) => {
+  return candidates.flatMap((candidate, i) => (vanished.has(i) ? [] : [verdictFor(candidate, i)]));
+
+  function verdictFor(candidate: ProviderCandidate, i: number): Endpoint {
     const p = probes[i] as CandidateProbes;
     const verdict = judge(opts, candidate, p, reference);
     const answered = p.main.ok ? (p.main as ProbeAnswer) : null;
@@ -285,7 +331,7 @@ export async function verifyCandidates(opts: VerifyOptions, candidates: Provider
       verification,
       tls: tlsOf(candidate, p.main),
     });
-  });
+  }
 }
 
 /** Builds endpoints without probing (`--no-verify`): status "unverified". */

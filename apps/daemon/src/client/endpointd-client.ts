@@ -3,6 +3,7 @@ import {
   BackendInfo,
   type BackendInput,
   BackendRemoval,
+  DefaultChange,
   DefaultResolution,
   EndpointList,
   type EndpointType,
@@ -52,7 +53,7 @@ export type DaemonEvent =
 
 const EVENT_DATA = {
   endpoints: EndpointList,
-  default: z.object({ backend: z.string(), default: DefaultResolution }),
+  default: DefaultChange,
   exposure: Exposure,
   provider: z.array(ProviderStatus),
 } as const;

@@ -16,6 +16,17 @@ export const DefaultResolution = z.object({
 });
 export type DefaultResolution = z.infer<typeof DefaultResolution>;
 
+/** The `default` event: the default endpoint moved (or its resolution changed), from what, and why. */
+export const DefaultChange = z.object({
+  backend: z.string(),
+  default: DefaultResolution,
+  /** The default before this change; null for the first resolution. */
+  from: z.object({ type: EndpointType.nullable(), endpointId: z.string().nullable() }).nullable(),
+  /** One sentence: why it moved. */
+  why: z.string(),
+});
+export type DefaultChange = z.infer<typeof DefaultChange>;
+
 /** How one provider's discovery went. */
 export const ProviderReport = z.object({
   id: z.string(),

@@ -1,0 +1,60 @@
+import http from 'node:http';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConnectTo } from './connect-to.js';
+import { Backend } from './schema/backend.js';
+import { probeUrl, verifyCandidates } from './verifier.js';
+
+describe('probe URLs stay on the candidate (issue 9.4)', () => {
+  it.each([
+    ['http://10.0.0.1:3000/', '/health', 'http://10.0.0.1:3000/health'],
+    ['https://proxy.example/app/', '/id?x=1', 'https://proxy.example/app/id?x=1'],
+    ['http://10.0.0.1:3000/', '//evil.example/x', 'http://10.0.0.1:3000/evil.example/x'],
+    ['http://10.0.0.1:3000/', '/http://evil.example/', 'http://10.0.0.1:3000/http://evil.example/'],
+  ])('%s + %s → %s', (base, path, want) => {
+    expect(probeUrl(base, path)?.href).toBe(want);
+    expect(probeUrl(base, path)?.origin).toBe(new URL(base).origin);
+  });
+});
+
+describe('an address that vanishes while its probe is in flight (issue 17)', () => {
+  let backend: http.Server;
+  let hanging: net.Server;
+  let port = 0;
+  beforeAll(async () => {
+    backend = http.createServer((_req, res) => res.end('{"id":"v"}'));
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    port = (backend.address() as net.AddressInfo).port;
+    // Accepts and never answers: what a dropped address looks like to a probe.
+    hanging = net.createServer(() => undefined);
+    await new Promise<void>((r) => hanging.listen(port, '127.0.0.3', r));
+  });
+  afterAll(async () => {
+    backend.close();
+    hanging.close();
+  });
+
+  it('is dropped at once, without waiting for its timeout or blaming a firewall', async () => {
+    let gone = false;
+    setTimeout(() => {
+      gone = true;
+    }, 300);
+    const started = performance.now();
+    const endpoints = await verifyCandidates(
+      {
+        backend: Backend.parse({ name: 'v', port }),
+        scheme: 'http',
+        listen: { listening: true, addresses: ['127.0.0.1', '127.0.0.3'] },
+        probeTimeoutMs: 5_000,
+        connectTo: parseConnectTo(''),
+        localAddresses: () => new Set(gone ? ['127.0.0.1'] : ['127.0.0.1', '127.0.0.3']),
+      },
+      [
+        { provider: 'lan', type: 'lan', url: `http://127.0.0.1:${port}/`, label: 'stays' },
+        { provider: 'lan', type: 'lan', url: `http://127.0.0.3:${port}/`, label: 'vanishes' },
+      ],
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(endpoints.map((e) => [e.label, e.status])).toEqual([['stays', 'verified']]);
+  });
+});
