@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EndpointList } from '@endpointd/core';
 import { execa } from 'execa';
-import { type RunningDaemon, request, requestOne, startDaemon } from '../tests/helpers/daemon.js';
+import { type EventLine, type RunningDaemon, request, requestOne, startDaemon, subscribe } from '../tests/helpers/daemon.js';
 import { addNamespace, deleteNamespace, ip, nft } from '../tests/helpers/netns.js';
 import { ENDPOINTS_BIN, REPO_ROOT, type RunningBackend, startBackend } from '../tests/helpers/processes.js';
 
@@ -268,6 +269,79 @@ async function manyBackendsSection(rows: Row[], fast: RunningBackend): Promise<v
   });
 }
 
+/** The window of each event-rate measurement (issue 17). */
+const EVENT_WINDOW_S = Number(process.env.BENCH_EVENT_SECONDS ?? 20);
+
+async function eventsSection(rows: Row[], fast: RunningBackend): Promise<void> {
+  progress(`events with no change vs one change a second (${EVENT_WINDOW_S} s each)`);
+  const daemon = await startDaemon(NS, ['--backend', `app=${fast.port}`]);
+  try {
+    await requestOne(daemon, { path: '/v1/backends/app/endpoints?refresh=true' });
+    const count = (lines: EventLine[]) => lines.filter((l) => l.event === 'endpoints' || l.event === 'default').length;
+    // No change: a forced refresh every second (what a busy GUI or a flapping watcher causes).
+    const quiet = subscribe(daemon, '?backend=app');
+    await quiet.waitFor((l) => l.status === 200, 5_000);
+    for (let i = 0; i < EVENT_WINDOW_S; i++) {
+      await requestOne(daemon, { path: '/v1/backends/app/endpoints?refresh=true' });
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    await quiet.close();
+    const quietPerMin = (count(quiet.lines) * 60) / EVENT_WINDOW_S;
+    // One change a second: an address added, then removed.
+    const busy = subscribe(daemon, '?backend=app');
+    await busy.waitFor((l) => l.status === 200, 5_000);
+    for (let i = 0; i < EVENT_WINDOW_S; i++) {
+      await ip('-n', NS, 'addr', i % 2 === 0 ? 'add' : 'del', '10.77.9.50/24', 'dev', 'eth0');
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    await ip('-n', NS, 'addr', 'del', '10.77.9.50/24', 'dev', 'eth0').catch(() => undefined);
+    await busy.close();
+    const busyPerMin = (count(busy.lines) * 60) / EVENT_WINDOW_S;
+    rows.push({
+      benchmark: '`endpoints`/`default` events per minute, no change (a forced refresh every second)',
+      measured: `${quietPerMin.toFixed(1)} /min`,
+      baseline: `${busyPerMin.toFixed(1)} /min (one change a second)`,
+      ratio: '-',
+      target: '0',
+      ok: quietPerMin === 0 && busyPerMin > 0,
+    });
+
+    progress('a change made during a slow refresh');
+    await ip('-n', NS, 'addr', 'add', '10.77.9.98/24', 'dev', 'eth0');
+    await nft(NS, 'table inet epdslow {\n  chain input {\n    type filter hook input priority 0;\n    ip daddr 10.77.9.98 drop\n  }\n}\n');
+    const slow = subscribe(daemon, '?backend=app');
+    await slow.waitFor((l) => l.status === 200, 5_000);
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const address = `10.77.9.${60 + i}`;
+      const refreshing = requestOne(daemon, { path: '/v1/backends/app/endpoints?refresh=true' }); // a slow refresh in flight
+      await new Promise((r) => setTimeout(r, 300));
+      const at = Date.now();
+      await ip('-n', NS, 'addr', 'add', `${address}/24`, 'dev', 'eth0');
+      const line = await slow.waitFor(
+        (l) => l.event === 'endpoints' && (l.data as EndpointList).endpoints.some((e) => e.host === address && e.status === 'verified'),
+        15_000,
+      );
+      delays.push((line.at ?? 0) - at);
+      await refreshing;
+    }
+    await slow.close();
+    await execa('ip', ['netns', 'exec', NS, 'nft', 'delete', 'table', 'inet', 'epdslow']);
+    for (const a of ['10.77.9.98', '10.77.9.60', '10.77.9.61', '10.77.9.62']) await ip('-n', NS, 'addr', 'del', `${a}/24`, 'dev', 'eth0');
+    const bound = 1_500 + 2 * 2_000;
+    rows.push({
+      benchmark: 'a change made during a slow refresh (one probe times out) → its event',
+      measured: `median ${f(median(delays))}, max ${f(Math.max(...delays))}`,
+      baseline: `${f(bound)} (watcher interval + two refreshes)`,
+      ratio: `${(Math.max(...delays) / bound).toFixed(2)}×`,
+      target: '≤ interval + one refresh after the running one',
+      ok: Math.max(...delays) <= bound + 1_000,
+    });
+  } finally {
+    await daemon.stop();
+  }
+}
+
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 const progress = (what: string) => process.stderr.write(`› ${what}\n`);
 
@@ -287,6 +361,11 @@ async function main(): Promise<void> {
     progress('one-shot CLI wall time');
     const fast = await startBackend(NS, ['--host', '::', '--id', 'fast']);
     backends.push(fast);
+    if (process.argv.includes('--events-only')) {
+      await eventsSection(rows, fast);
+      printTable(rows);
+      return;
+    }
     if (process.argv.includes('--many-only')) {
       await manyBackendsSection(rows, fast);
       printTable(rows);
@@ -344,6 +423,7 @@ async function main(): Promise<void> {
     if (!process.argv.includes('--no-daemon')) {
       await daemonSection(rows, fast, baseline);
       await manyBackendsSection(rows, fast);
+      await eventsSection(rows, fast);
     }
   } finally {
     await Promise.all(backends.map((b) => b.stop()));

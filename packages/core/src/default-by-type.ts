@@ -18,6 +18,9 @@ export const TYPE_ORDER: readonly EndpointType[] = EndpointType.options;
 
 const FAMILY_RANK = { ipv4: 0, dns: 0, ipv6: 1 } as const;
 
+/** Plain code-unit order: the same on every machine, whatever its locale. */
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * Within one type: the default-route interface first, IPv4 before IPv6, then interface name and
  * URL. Never latency: a measured latency changes on every probe, and an order (or a default)
@@ -27,8 +30,8 @@ export function compareWithinType(a: Endpoint, b: Endpoint): number {
   return (
     Number(b.hasDefaultRoute === true) - Number(a.hasDefaultRoute === true) ||
     FAMILY_RANK[a.family] - FAMILY_RANK[b.family] ||
-    (a.interface ?? '').localeCompare(b.interface ?? '') ||
-    a.url.localeCompare(b.url)
+    byCodeUnit(a.interface ?? '', b.interface ?? '') ||
+    byCodeUnit(a.url, b.url)
   );
 }
 
