@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonState, DefaultResolution, Health } from '@endpointd/core';
 import { execa } from 'execa';
@@ -99,6 +99,31 @@ describe.skipIf(unavailable)('daemon state in $ENDPOINTD_HOME', () => {
     expect(second.stderr).toMatch(new RegExp(`another endpointd \\(pid \\d+\\) is already running with ENDPOINTD_HOME=${home}`));
     expect(second.stderr).not.toMatch(/\n\s+at /);
     await daemon.stop();
+  });
+
+  it('refuses to start on a home others can write to, or with a symlinked token, saying why (issue 9.7)', async () => {
+    const open = tempHome();
+    chmodSync(open, 0o777);
+    const a = await execa(process.execPath, [DAEMON_BIN, '--listen', '127.0.0.1:0'], {
+      reject: false,
+      env: { ENDPOINTD_HOME: open },
+      timeout: 15_000,
+    });
+    expect(a.exitCode).toBe(1);
+    expect(a.stderr).toMatch(/refusing to start: .* is writable by every user.*chmod 700/);
+    const linked = tempHome();
+    const victim = join(tempHome(), 'victim');
+    writeFileSync(victim, 'not a token\n');
+    symlinkSync(victim, join(linked, 'token'));
+    const b = await execa(process.execPath, [DAEMON_BIN, '--listen', '127.0.0.1:0'], {
+      reject: false,
+      env: { ENDPOINTD_HOME: linked },
+      timeout: 15_000,
+    });
+    expect(b.exitCode).toBe(1);
+    expect(b.stderr).toMatch(/token is a symbolic link/);
+    expect(b.stderr).not.toMatch(/\n\s+at /);
+    expect(readFileSync(victim, 'utf8')).toBe('not a token\n');
   });
 
   it('rejects a bad config file and a non-loopback listen address with exit 2', async () => {

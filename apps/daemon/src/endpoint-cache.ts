@@ -67,7 +67,7 @@ export function signatureOf(list: EndpointList): string {
 }
 
 /** Backends refreshed at once: with probes bounded daemon-wide, this bounds lists held half-built. */
-export const MAX_CONCURRENT_REFRESHES = 8;
+export const MAX_CONCURRENT_REFRESHES = 4;
 
 /** Serves each backend's endpoint list from memory; concurrent refreshes of a backend share one run. */
 export interface EndpointCache {

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { redactSecrets } from '@endpointd/core';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import { writeFileAtomicSync } from './atomic-file.js';
@@ -63,12 +64,14 @@ export async function main(argv: string[]): Promise<number> {
   const config = values.config ? loadConfigFile(values.config) : {};
   const listen = parseListen(values.listen ?? config.listen ?? DEFAULT_LISTEN, cmd);
   // Secrets never reach the log: the token is not logged, and headers are redacted if ever serialised.
+  // pino-pretty only on a terminal, loaded only then: a service logs JSON and saves the memory.
+  const sink = process.stderr.isTTY
+    ? (await import('pino-pretty')).default({ destination: 2, colorize: !('NO_COLOR' in process.env) })
+    : pino.destination(2);
   const logger = pino(
     { level, redact: ['req.headers.authorization', 'headers.authorization', '*.token'] },
-    // pino-pretty only on a terminal, loaded only then: a service logs JSON and saves the memory.
-    process.stderr.isTTY
-      ? (await import('pino-pretty')).default({ destination: 2, colorize: !('NO_COLOR' in process.env) })
-      : pino.destination(2),
+    // Secrets by value too (the token, token files' contents), whatever field or message holds them.
+    { write: (line: string) => sink.write(redactSecrets(line)) },
   );
   if (!isLoopbackListen(listen.host)) {
     if (!values['allow-non-loopback']) {

@@ -17,6 +17,8 @@ import { chooseReferenceHost, type ProviderCandidate, unverifiedEndpoints, verif
 export const PROVIDER_TIMEOUT_MS = 3_000;
 /** Deadline of one probe request; all probes run concurrently. */
 export const PROBE_TIMEOUT_MS = 2_000;
+/** How long a backend's sniffed scheme (http or https) is reused while its sockets are unchanged. */
+export const SCHEME_CACHE_MS = 10_000;
 
 export interface RegistryOptions {
   providers: readonly Provider[];
@@ -171,10 +173,24 @@ export function createRegistry(options: RegistryOptions): Registry {
   const emitter = new EventEmitter<RegistryEvents>() as Registry;
   const limit = options.maxProbesInFlight ? createLimiter(options.maxProbesInFlight) : undefined;
 
+  // A TLS handshake per refresh per backend costs native memory and a round trip; the answer
+  // only changes when the backend restarts, which changes its listening sockets (the key).
+  const schemes = new Map<string, { at: number; value: Promise<'http' | 'https' | null> }>();
+  function sniff(host: string, port: number, listen: ListenState | null): Promise<'http' | 'https' | null> {
+    const key = `${host} ${port} ${listen?.addresses.join(',') ?? ''}`;
+    const now = performance.now();
+    const hit = schemes.get(key);
+    if (hit && now - hit.at < SCHEME_CACHE_MS) return hit.value;
+    if (schemes.size > 1_000) schemes.clear();
+    const value = detectBackendScheme(host, port);
+    schemes.set(key, { at: now, value });
+    return value;
+  }
+
   async function inspectBackend(backend: Backend): Promise<{ listen: ListenState | null; scheme: 'http' | 'https' }> {
     const listen = await config.readListen(backend.port);
     const referenceHost = chooseReferenceHost(listen);
-    const scheme = (referenceHost ? await detectBackendScheme(referenceHost, backend.port) : null) ?? 'http';
+    const scheme = (referenceHost ? await sniff(referenceHost, backend.port, listen) : null) ?? 'http';
     return { listen, scheme };
   }
 
