@@ -1,7 +1,16 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BackendRemoval, DaemonState, EndpointList, type ExposeContext, Exposure, Health, type Provider } from '@endpointd/core';
+import {
+  BackendRemoval,
+  DaemonState,
+  EndpointList,
+  type ExposeContext,
+  Exposure,
+  Health,
+  isProcessAlive,
+  type Provider,
+} from '@endpointd/core';
 import { createCloudflareProvider } from '@endpointd/provider-cloudflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
@@ -14,16 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await backend.close();
 });
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    // A zombie still answers kill(0): it is dead all the same.
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 
 /** A provider whose exposure is a real child process, stopped on abort: what cloudflared or ssh -R are to their providers. */
 function childProvider(pids: number[]): Provider {
@@ -117,11 +116,11 @@ describe('an exposure never outlives its backend (issue 9.2)', () => {
     expect((await d.call('POST', '/v1/backends/app/exposures', { type: 'cloudflare-quick' })).statusCode).toBe(202);
     await expect.poll(() => pids.length, { timeout: 5_000 }).toBe(1);
     const pid = pids[0] as number;
-    expect(isAlive(pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(true);
     const removed = await d.call('DELETE', '/v1/backends/app');
     expect(removed.statusCode).toBe(200);
     expect(BackendRemoval.parse(removed.json())).toEqual({ backend: 'app', stoppedExposures: ['cloudflare-quick'], failedStops: [] });
-    expect(isAlive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect((await d.call('POST', '/v1/backends', { name: 'app', port: backend.port })).statusCode).toBe(201);
     expect(z.object({ exposures: z.array(Exposure) }).parse((await d.call('GET', '/v1/backends/app/exposures')).json()).exposures).toEqual(
       [],
@@ -367,7 +366,7 @@ describe('failures say what happened (issue 9.10)', () => {
 describe('the API answers in the right process (sanity)', () => {
   it('uses this machine’s real processes: a helper can tell a live pid from a dead one', () => {
     const pid = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']));
-    expect(isAlive(pid)).toBe(false);
-    expect(isAlive(process.pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(false);
+    expect(isProcessAlive(process.pid)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from '@endpointd/core';
 import { HOME_FILES, readHomeFile } from './home.js';
 
 /** A second daemon on the same home: it must exit with a clear message, not fight over state. */
@@ -10,15 +11,6 @@ export class AlreadyRunningError extends Error {
     readonly home: string,
   ) {
     super(`another endpointd (pid ${pid}) is already running with ENDPOINTD_HOME=${home}`);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -43,7 +35,7 @@ export function acquireInstanceLock(home: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readHomeFile(file)?.trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) throw new AlreadyRunningError(pid, home);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) throw new AlreadyRunningError(pid, home);
       unlinkSync(file);
     }
   }

@@ -2,15 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ownedCommand } from './owned-command.js';
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+import { isProcessAlive } from './pid-files.js';
 
 describe('children die with their owner, even on SIGKILL (issue 9.3)', () => {
   it.runIf(process.platform === 'linux')('kills a hanging tool when the process that started it is SIGKILLed', async () => {
@@ -29,6 +21,6 @@ describe('children die with their owner, even on SIGKILL (issue 9.3)', () => {
     const toolPid = await new Promise<number>((resolve) => owner.stdout.once('data', (c: Buffer) => resolve(Number(c.toString().trim()))));
     await expect.poll(() => readFileSync(`/proc/${toolPid}/cmdline`, 'utf8').includes('setInterval')).toBe(true); // exec'd
     owner.kill('SIGKILL');
-    await expect.poll(() => isAlive(toolPid), { timeout: 5_000 }).toBe(false);
+    await expect.poll(() => isProcessAlive(toolPid), { timeout: 5_000 }).toBe(false);
   });
 });

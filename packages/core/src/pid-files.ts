@@ -21,18 +21,27 @@ function startTimeOf(pid: number): string | null {
   }
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * Whether `pid` is a live process: one that exists (or belongs to another user) and is not a
+ * zombie (a killed orphan may stay one for a while under some init processes: it is dead).
+ */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
   }
 }
 
 /** Whether the live process `pid` is still the one the record describes. */
 function isSameProcess(record: PidRecord): boolean {
-  if (!isAlive(record.pid)) return false;
+  if (!isProcessAlive(record.pid)) return false;
   let cmdline: string;
   try {
     cmdline = readFileSync(`/proc/${record.pid}/cmdline`, 'utf8');

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reapOrphans, writePidFile } from './pid-files.js';
+import { isProcessAlive, reapOrphans, writePidFile } from './pid-files.js';
 import { clearSecrets, registerSecret } from './secrets.js';
 import { type Clock, type SupervisedChild, type SuperviseOptions, supervise } from './supervisor.js';
 
@@ -24,15 +24,6 @@ function fakeClock(instant: (ms: number) => boolean): { clock: Clock; sleeps: nu
     },
   };
 }
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
 
 const waitForLine = (child: SupervisedChild, text: string, signal: AbortSignal) =>
   new Promise<{ ok: true; value: number }>((resolve) => {
@@ -95,9 +86,9 @@ describe('supervise (issue 9.3)', () => {
       { reason: 'exited-early', restartInMs: 4_000 },
     ]);
     expect(sleeps.filter((ms) => ms !== START_TIMEOUT)).toEqual([1_000, 2_000, 4_000]);
-    expect(isAlive(pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(true);
     controller.abort();
-    await expect.poll(() => isAlive(pid)).toBe(false);
+    await expect.poll(() => isProcessAlive(pid)).toBe(false);
   });
 
   it('fails an attempt that is not ready by its deadline, kills that child, and retries', async () => {
@@ -119,7 +110,7 @@ describe('supervise (issue 9.3)', () => {
       );
     });
     expect(await down).toBe('start-timeout');
-    expect(isAlive(pids[0] as number)).toBe(false);
+    expect(isProcessAlive(pids[0] as number)).toBe(false);
     controller.abort();
   });
 
@@ -140,7 +131,7 @@ describe('supervise (issue 9.3)', () => {
       }),
     );
     expect(await stopped).toEqual({ by: 'signal' });
-    expect(isAlive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -169,10 +160,10 @@ describe('supervise (issue 9.3)', () => {
       );
     });
     await secondUp;
-    expect(isAlive(pids[0] as number)).toBe(false);
-    expect(isAlive(pids[1] as number)).toBe(true);
+    expect(isProcessAlive(pids[0] as number)).toBe(false);
+    expect(isProcessAlive(pids[1] as number)).toBe(true);
     controller.abort();
-    await expect.poll(() => isAlive(pids[1] as number)).toBe(false);
+    await expect.poll(() => isProcessAlive(pids[1] as number)).toBe(false);
   });
 
   it('redacts registered secrets from the output tail', async () => {
@@ -207,8 +198,8 @@ describe('pid files (issue 9.3)', () => {
     // Same pid, another start time: what a reused pid looks like.
     writeFileSync(join(dir, 'reused.pid'), JSON.stringify({ pid: bystander.pid, command: 'node', startTime: '1' }));
     expect(reapOrphans(dir)).toEqual([orphan.pid]);
-    await expect.poll(() => isAlive(orphan.pid as number)).toBe(false);
-    expect(isAlive(bystander.pid as number)).toBe(true);
+    await expect.poll(() => isProcessAlive(orphan.pid as number)).toBe(false);
+    expect(isProcessAlive(bystander.pid as number)).toBe(true);
     expect(existsSync(join(dir, 'orphan.pid'))).toBe(false);
     bystander.kill('SIGKILL');
   });
