@@ -16,16 +16,16 @@ const TCP6 = `  sl  local_address                         remote_address        
 describe('parseProcNetTcp', () => {
   it('decodes little-endian IPv4 listeners and skips established sockets', () => {
     expect(parseProcNetTcp(TCP)).toEqual([
-      { address: '127.0.0.1', port: 3000 },
-      { address: '0.0.0.0', port: 8080 },
-      { address: '10.77.1.1', port: 3001 },
+      { address: '127.0.0.1', port: 3000, inode: 1 },
+      { address: '0.0.0.0', port: 8080, inode: 2 },
+      { address: '10.77.1.1', port: 3001, inode: 4 },
     ]);
   });
   it('decodes IPv6 listeners: ::, ::1 and a ULA', () => {
     expect(parseProcNetTcp(TCP6)).toEqual([
-      { address: '::', port: 3000 },
-      { address: '::1', port: 8080 },
-      { address: 'fdbe::c000:1', port: 80 },
+      { address: '::', port: 3000, inode: 5 },
+      { address: '::1', port: 8080, inode: 6 },
+      { address: 'fdbe::c000:1', port: 80, inode: 7 },
     ]);
   });
 });

@@ -8,6 +8,8 @@ const PROC_TCP_FILES = ['/proc/net/tcp', '/proc/net/tcp6'] as const;
 export interface ListeningSocket {
   address: string;
   port: number;
+  /** The socket's inode (links in /proc/PID/fd name it): who owns the socket. */
+  inode?: number;
 }
 
 // /proc/net/tcp stores IPv4 as one little-endian 32-bit hex word, IPv6 as four of them.
@@ -55,7 +57,7 @@ export function parseProcNetTcp(text: string): ListeningSocket[] {
     if (fields.length < 4 || fields[3] !== TCP_LISTEN_STATE) continue;
     const [addressHex, portHex] = (fields[1] ?? '').split(':');
     if (!addressHex || !portHex) continue;
-    sockets.push({ address: decodeProcAddress(addressHex), port: Number.parseInt(portHex, 16) });
+    sockets.push({ address: decodeProcAddress(addressHex), port: Number.parseInt(portHex, 16), inode: Number(fields[9] ?? 0) });
   }
   return sockets;
 }
