@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Daemon } from './daemon.js';
 import { backendRoutes } from './routes/backends.js';
+import { discoveredRoutes } from './routes/discovered.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { registerErrorHandling } from './routes/errors.js';
 import { eventRoutes } from './routes/events.js';
@@ -94,6 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(providerRoutes, { daemon });
   await app.register(exposureRoutes, { daemon });
   await app.register(eventRoutes, { daemon });
+  await app.register(discoveredRoutes, { daemon });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,4 +1,4 @@
-import type { DefaultChange, EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
+import type { DefaultChange, DiscoveredService, EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
 import { EventEmitter } from 'eventemitter3';
 
 /** Events the daemon publishes on /v1/events, by contract name. */
@@ -7,6 +7,7 @@ export interface DaemonEvents {
   default: [change: DefaultChange];
   exposure: [exposure: Exposure];
   provider: [providers: ProviderStatus[]];
+  discovered: [change: { services: DiscoveredService[] }];
 }
 
 export type DaemonEmitter = EventEmitter<DaemonEvents>;

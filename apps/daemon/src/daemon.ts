@@ -3,6 +3,7 @@ import { createRegistry, type Health, type PluginSpec, type Provider, type Regis
 import { type BackendBook, createBackendBook, type StaticBackend } from './backend-book.js';
 import { createBuiltinProviders } from './builtin-providers.js';
 import { createDaemonEmitter, type DaemonEmitter } from './daemon-events.js';
+import { createDiscoveryWatcher, type DiscoveryWatcher } from './discovery-watcher.js';
 import { createEndpointCache, type EndpointCache } from './endpoint-cache.js';
 import { createEventHub, type EventHub } from './event-hub.js';
 import { createExposureManager, type ExposureManager } from './exposure-manager.js';
@@ -43,6 +44,10 @@ export interface DaemonOptions {
   maxProbesInFlight?: number;
   /** @default DEFAULT_MAX_SUBSCRIBERS */
   maxSubscribers?: number;
+  /** Watch listening services in the background. @default true */
+  discovery?: boolean;
+  /** App ids whose discovered services are adopted by themselves. @default [] */
+  autoAdopt?: string[];
 }
 
 export type HealthProblem = Health['problems'][number];
@@ -59,6 +64,7 @@ export interface Daemon {
   readonly board: ProviderBoard;
   readonly events: DaemonEmitter;
   readonly hub: EventHub;
+  readonly discovery: DiscoveryWatcher;
   close(): Promise<void>;
 }
 
@@ -113,6 +119,13 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     hub.publish('exposure', exposure, exposure.backend);
   });
   events.on('provider', (statuses) => hub.publish('provider', statuses, null));
+  events.on('discovered', (change) => hub.publish('discovered', change, null));
+  const discovery = createDiscoveryWatcher({
+    book,
+    events,
+    enabled: options.discovery ?? true,
+    ...(options.autoAdopt ? { autoAdopt: options.autoAdopt } : {}),
+  });
   registry.on('provider', (report) => {
     if (board.report(report)) void board.list().then((statuses) => events.emit('provider', statuses));
   });
@@ -142,7 +155,9 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     board,
     events,
     hub,
+    discovery,
     async close() {
+      discovery.close();
       stopWatching();
       for (const unwatch of unwatchProviders) unwatch();
       reverify();

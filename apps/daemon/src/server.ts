@@ -101,6 +101,8 @@ export async function main(argv: string[]): Promise<number> {
       ...(config.maxBackends ? { maxBackends: config.maxBackends } : {}),
       ...(config.maxSubscribers ? { maxSubscribers: config.maxSubscribers } : {}),
       ...(config.maxProbesInFlight ? { maxProbesInFlight: config.maxProbesInFlight } : {}),
+      ...(config.discovery !== undefined ? { discovery: config.discovery } : {}),
+      ...(config.autoAdopt ? { autoAdopt: config.autoAdopt } : {}),
     });
     for (const problem of daemon.problems) logger.warn({ code: problem.code, hint: problem.hint }, problem.message);
     // Port 0 picks a free port: the Host check needs the real one, known only after listen.

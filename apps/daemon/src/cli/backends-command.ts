@@ -5,13 +5,16 @@ import { EXIT_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
 export const BACKENDS_HELP = `Usage: endpoints backends list [--json]
        endpoints backends add NAME --port N [options]
+       endpoints backends add [NAME] --from-discovered PORT|PID
        endpoints backends remove NAME
 
 Manages the daemon's backends. Backends added here are saved in $ENDPOINTD_HOME/state.json;
 those given to endpointd with --backend or in its config file cannot be removed here.
 
 Options of add:
-  --port N            the backend's TCP port (required)
+  --port N            the backend's TCP port (required unless --from-discovered)
+  --from-discovered X adopt a service \`endpoints discover\` shows, by port (or pid): its label
+                      and identity check come with it; NAME defaults to its suggested name
 ${BACKEND_FLAG_HELP}`;
 
 /** `endpoints backends list|add|remove`. */
@@ -43,11 +46,28 @@ export async function runBackends(args: string[], out: NodeJS.WriteStream): Prom
     const { values, positionals } = parseOptions(
       cmd,
       rest,
-      { port: { type: 'string' }, json: { type: 'boolean' }, ...BACKEND_FLAG_OPTIONS },
+      { port: { type: 'string' }, json: { type: 'boolean' }, 'from-discovered': { type: 'string' }, ...BACKEND_FLAG_OPTIONS },
       true,
     );
     if (values.help) {
       out.write(BACKENDS_HELP);
+      return EXIT_OK;
+    }
+    if (values['from-discovered'] !== undefined) {
+      const n = parseInteger(cmd, '--from-discovered', values['from-discovered'], 1, 4_194_304) as number;
+      if (values.port !== undefined) throw new UsageError('--from-discovered takes the port from the service: drop --port', cmd);
+      if (positionals.length > 1) throw new UsageError('expected at most one NAME', cmd);
+      const client = connect();
+      const services = (await client.discovered()) ?? [];
+      const byPort = services.find((s) => s.port === n);
+      const byPid = services.find((s) => s.pid === n);
+      if (!byPort && !byPid) throw new UsageError(`nothing discovered on port or pid ${n}: see \`endpoints discover\``, cmd);
+      const added = await client.adopt({ ...(byPort ? { port: n } : { pid: n }), ...(positionals[0] ? { name: positionals[0] } : {}) });
+      out.write(
+        values.json
+          ? `${JSON.stringify(added, null, 2)}\n`
+          : `Added backend "${added.name}" on port ${added.port} (${(byPort ?? byPid)?.app.label}, identity ${added.identity.kind}).\n`,
+      );
       return EXIT_OK;
     }
     const [name, ...extra] = positionals;

@@ -1,6 +1,7 @@
 import { DaemonUnreachableError, EndpointdApiError } from '../client/endpointd-client.js';
 import { runBackends } from './backends-command.js';
 import { runDefault } from './default-command.js';
+import { runDiscover } from './discover-command.js';
 import { runDoctor } from './doctor-command.js';
 import { runDisable, runEnable } from './enable-command.js';
 import { runList } from './list-command.js';
@@ -14,6 +15,7 @@ Every way this machine's backends can be reached from another device, each one v
 
 Commands:
   list       list and verify a backend's endpoints (list --port N works without the daemon)
+  discover   what listens on this machine, named (T3 Code, Vite, …), to pick a backend from
   watch      follow the daemon's events
   default    show, set or clear the default endpoint type
   backends   list, add or remove the daemon's backends
@@ -28,6 +30,7 @@ Run 'endpoints <command> --help' for a command's options. The daemon is \`endpoi
 type Command = (args: string[], out: NodeJS.WriteStream) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   list: runList,
+  discover: runDiscover,
   watch: runWatch,
   default: runDefault,
   backends: runBackends,

@@ -1,5 +1,6 @@
 import { createRegistry, type EndpointList, parseConnectTo } from '@endpointd/core';
 import { createBuiltinProviders } from '../builtin-providers.js';
+import { DaemonUnreachableError } from '../client/endpointd-client.js';
 import { BACKEND_FLAG_HELP, BACKEND_FLAG_OPTIONS, backendFromFlags } from './backend-flags.js';
 import { createPalette } from './colors.js';
 import { connect, selectBackend } from './daemon-session.js';
@@ -10,7 +11,8 @@ import { EXIT_OK, UsageError } from './usage-error.js';
 export const LIST_HELP = `Usage: endpoints list [--backend NAME | --port N] [options]
 
 Lists every way a backend can be reached, each candidate verified. Asks the running daemon; with
---port N it discovers and verifies in this process instead (no daemon needed).
+--port N it discovers and verifies in this process instead (no daemon needed). With neither, it
+lists what listens on this machine and exits 2 with the command to run.
 
 Options:
   --backend NAME      the daemon's backend (optional when it has one); with --port, a display name
@@ -62,8 +64,21 @@ export async function runList(args: string[], out: NodeJS.WriteStream): Promise<
       if (values[flag] !== undefined)
         throw new UsageError(`--${flag} goes with --port (the daemon keeps these per backend: see \`endpoints backends add\`)`, cmd);
     }
-    const client = connect();
-    const name = await selectBackend(client, cmd, values.backend);
+    let client: ReturnType<typeof connect>;
+    let name: string;
+    try {
+      client = connect();
+      name = await selectBackend(client, cmd, values.backend);
+    } catch (err) {
+      // Neither --port nor a backend of a running daemon: show what listens here and how to pick.
+      const noBackend = err instanceof DaemonUnreachableError || (err instanceof UsageError && /no backend yet/.test(err.message));
+      if (!noBackend || values.backend !== undefined) throw err;
+      const { discoverHere, formatDiscovered } = await import('./discover-command.js');
+      const services = (await discoverHere())?.filter((s) => s.app.id !== 'tcp') ?? [];
+      if (services.length === 0) throw new UsageError('give --port N (nothing that speaks HTTP listens here yet)', cmd);
+      out.write(`Which backend? These listen here:\n\n${formatDiscovered(services)}\n`);
+      throw new UsageError(`choose one: endpoints list --port ${services[0]?.port ?? 'N'}`, cmd);
+    }
     list = await client.endpoints(name, { refresh: values.refresh === true, verify: !values['no-verify'] });
   }
   out.write(

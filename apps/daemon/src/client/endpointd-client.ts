@@ -5,6 +5,7 @@ import {
   BackendRemoval,
   DefaultChange,
   DefaultResolution,
+  DiscoveredService,
   EndpointList,
   type EndpointType,
   Exposure,
@@ -56,6 +57,7 @@ const EVENT_DATA = {
   default: DefaultChange,
   exposure: Exposure,
   provider: z.array(ProviderStatus),
+  discovered: z.object({ services: z.array(DiscoveredService) }),
 } as const;
 
 export interface EndpointdClientOptions {
@@ -158,6 +160,9 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
     enable: (name: string, type: ExposureType, exposureOptions: ExposureOptions = {}) =>
       request(Exposure, 'POST', `/v1/backends/${enc(name)}/exposures`, { type, options: exposureOptions }),
     disable: (name: string, type: ExposureType) => request(Exposure, 'DELETE', `/v1/backends/${enc(name)}/exposures/${enc(type)}`),
+    discovered: async () =>
+      (await request(z.object({ services: z.array(DiscoveredService).nullable() }), 'GET', '/v1/discovered')).services,
+    adopt: (req: { port?: number; pid?: number; name?: string }) => request(BackendInfo, 'POST', '/v1/discovered/adopt', req),
     events,
   };
 }

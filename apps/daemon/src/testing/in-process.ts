@@ -39,6 +39,7 @@ export async function startInProcess(
     backends: options.backends ?? [],
     providers: options.providers ?? [],
     interfacePollMs: options.interfacePollMs ?? 60_000,
+    discovery: options.discovery ?? false,
   });
   let port = TEST_PORT;
   const app = await buildApp({

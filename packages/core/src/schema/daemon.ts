@@ -27,6 +27,10 @@ export const DaemonConfig = z
     maxSubscribers: z.number().int().min(1).max(100_000).optional(),
     /** How many probe requests the daemon runs at once, over all backends. @default 64 */
     maxProbesInFlight: z.number().int().min(1).max(4_096).optional(),
+    /** Watch this machine's listening services (GET /v1/discovered, `discovered` events). @default true */
+    discovery: z.boolean().optional(),
+    /** App ids (see the fingerprint table: "t3code", "vite", …) whose discovered services become backends by themselves. @default [] */
+    autoAdopt: z.array(z.string().regex(/^[a-z0-9-]+$/)).optional(),
   })
   .strict();
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
@@ -112,5 +116,5 @@ export const ProviderStatus = z.object({
 export type ProviderStatus = z.infer<typeof ProviderStatus>;
 
 /** The payloads of the event stream (GET /v1/events), by event name. */
-export const DaemonEventName = z.enum(['endpoints', 'default', 'exposure', 'provider']);
+export const DaemonEventName = z.enum(['endpoints', 'default', 'exposure', 'provider', 'discovered']);
 export type DaemonEventName = z.infer<typeof DaemonEventName>;
