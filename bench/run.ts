@@ -269,6 +269,40 @@ async function manyBackendsSection(rows: Row[], fast: RunningBackend): Promise<v
   });
 }
 
+/** Listening sockets, each its own process, for the discovery scan row (issue 14). */
+const SCAN_SERVICES = 500;
+
+async function discoveryScanSection(rows: Row[]): Promise<void> {
+  progress(`discovery scan with ${SCAN_SERVICES} listening processes`);
+  const forker = execa('ip', ['netns', 'exec', NS, 'python3', `${REPO_ROOT}bench/fixtures/many-listeners.py`, String(SCAN_SERVICES)], {
+    buffer: false,
+    reject: false,
+  });
+  await new Promise<void>((resolve) => forker.stdout?.on('data', (c: Buffer) => c.toString().includes('ready') && resolve()));
+  try {
+    const m = await inNamespace(['0', 'scan']);
+    rows.push({
+      benchmark: `discovery scan: ${m.found} listening sockets, ${SCAN_SERVICES} processes (owners known; per-second cost)`,
+      measured: f(m.warmMs ?? 0),
+      baseline: `${f(m.bareMs ?? 0)} (bare /proc/net/tcp{,6} read)`,
+      ratio: `${((m.warmMs ?? 0) / (m.bareMs || 1)).toFixed(1)}×`,
+      target: '< 20 ms',
+      ok: (m.warmMs ?? 0) < 20 && (m.found ?? 0) >= SCAN_SERVICES,
+    });
+    rows.push({
+      benchmark: '…the same, first scan (every process’s fd links read)',
+      measured: f(m.coldMs ?? 0),
+      baseline: `${f(m.bareMs ?? 0)} (bare read)`,
+      ratio: `${((m.coldMs ?? 0) / (m.bareMs || 1)).toFixed(1)}×`,
+      target: 'report',
+      ok: true,
+    });
+  } finally {
+    forker.kill('SIGTERM');
+    await forker;
+  }
+}
+
 /** The window of each event-rate measurement (issue 17). */
 const EVENT_WINDOW_S = Number(process.env.BENCH_EVENT_SECONDS ?? 20);
 
@@ -361,6 +395,11 @@ async function main(): Promise<void> {
     progress('one-shot CLI wall time');
     const fast = await startBackend(NS, ['--host', '::', '--id', 'fast']);
     backends.push(fast);
+    if (process.argv.includes('--scan-only')) {
+      await discoveryScanSection(rows);
+      printTable(rows);
+      return;
+    }
     if (process.argv.includes('--events-only')) {
       await eventsSection(rows, fast);
       printTable(rows);
@@ -425,6 +464,7 @@ async function main(): Promise<void> {
       await manyBackendsSection(rows, fast);
       await eventsSection(rows, fast);
     }
+    await discoveryScanSection(rows);
   } finally {
     await Promise.all(backends.map((b) => b.stop()));
     await deleteNamespace(NS);

@@ -1,6 +1,7 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { normalizeAddress } from './address.js';
 import { parseProcNetTcp } from './listening-sockets.js';
+import { runTool } from './run-tool.js';
 
 /** A process as far as this user may see it. */
 export interface ProcessInfo {
@@ -167,4 +168,17 @@ export function parseLsofListen(text: string): ListeningService[] {
     }
   }
   return [...byKey.values()].sort((a, b) => a.port - b.port);
+}
+
+/**
+ * The fallback where /proc is missing (macOS, BSDs): `lsof`, which shows this user's processes
+ * (all of them as root). It spawns a process, so the daemon calls it no more than once a second.
+ */
+export function createLsofScanner(bin = 'lsof'): ListeningScanner {
+  return {
+    async scan() {
+      const r = await runTool(bin, ['-nP', '-iTCP', '-sTCP:LISTEN', '-Fpcn'], { timeoutMs: 5_000 });
+      return r.missing ? null : parseLsofListen(r.stdout);
+    },
+  };
 }

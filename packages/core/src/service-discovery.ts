@@ -4,7 +4,7 @@ import { APP_FINGERPRINTS, type AppFingerprint, type FingerprintAnswer, matchFin
 import { detectBackendScheme } from './backend-scheme.js';
 import { parseConnectTo } from './connect-to.js';
 import { probeHttp } from './http-probe.js';
-import { createListeningScanner, type ListeningScanner, type ListeningService } from './listening-processes.js';
+import { createListeningScanner, createLsofScanner, type ListeningScanner, type ListeningService } from './listening-processes.js';
 import type { IdentityCheck } from './schema/backend.js';
 import type { DiscoveredApp, DiscoveredService } from './schema/discovery.js';
 import { chooseReferenceHost } from './verifier.js';
@@ -104,7 +104,7 @@ export interface ServiceDiscovery {
 export function createServiceDiscovery(
   options: { scanner?: ListeningScanner; selfPid?: number; timeoutMs?: number; table?: readonly AppFingerprint[] } = {},
 ): ServiceDiscovery {
-  const scanner = options.scanner ?? createListeningScanner();
+  const scanner = options.scanner ?? (process.platform === 'linux' ? createListeningScanner() : createLsofScanner());
   const selfPid = options.selfPid ?? process.pid;
   // A label is probed once per process life and port (a restart is a new process).
   const labels = new Map<string, Promise<Label>>();
