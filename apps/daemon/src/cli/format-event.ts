@@ -16,7 +16,7 @@ export function formatEvent(e: DaemonEvent): string {
       return `${time()} endpoints ${list.backend}: ${summary}; default ${chosen ? `${chosen.url} (${chosen.type})` : 'none'}`;
     }
     case 'default':
-      return `${time()} default ${e.data.backend}: ${e.data.default.type ?? 'none'}${e.data.default.fallback ? ` (fallback: ${e.data.default.reason})` : ''}`;
+      return `${time()} default ${e.data.backend}: ${e.data.default.type ?? 'none'}${e.data.default.fallback ? ` (fallback: ${e.data.default.reason})` : ''} — ${e.data.why}`;
     case 'exposure': {
       const x = e.data;
       const detail =
@@ -31,5 +31,7 @@ export function formatEvent(e: DaemonEvent): string {
     }
     case 'provider':
       return `${time()} providers: ${e.data.map((p) => `${p.id} ${p.available ? 'ok' : `unavailable (${p.reason})`}`).join(', ')}`;
+    case 'discovered':
+      return `${time()} discovered: ${e.data.services.map((s) => `${s.port} ${s.app.label}`).join(', ') || 'nothing listening'}`;
   }
 }
