@@ -46,12 +46,6 @@ export class DaemonUnreachableError extends Error {
 }
 
 /** One message of GET /v1/events, typed by its event name. */
-export type DaemonEvent =
-  | { event: 'endpoints'; data: EndpointList }
-  | { event: 'default'; data: { backend: string; default: DefaultResolution } }
-  | { event: 'exposure'; data: Exposure }
-  | { event: 'provider'; data: ProviderStatus[] };
-
 const EVENT_DATA = {
   endpoints: EndpointList,
   default: DefaultChange,
@@ -59,6 +53,11 @@ const EVENT_DATA = {
   provider: z.array(ProviderStatus),
   discovered: z.object({ services: z.array(DiscoveredService) }),
 } as const;
+
+/** One event of the stream, typed by its name, with the SSE id it was sent with. */
+export type DaemonEvent = {
+  [K in keyof typeof EVENT_DATA]: { event: K; data: z.infer<(typeof EVENT_DATA)[K]>; id?: string };
+}[keyof typeof EVENT_DATA];
 
 export interface EndpointdClientOptions {
   /** e.g. "http://127.0.0.1:4737" */
@@ -134,7 +133,8 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
           .map((l) => l.slice(6))
           .join('\n');
         if (!name || !(name in EVENT_DATA) || !data) continue;
-        yield { event: name, data: EVENT_DATA[name].parse(JSON.parse(data)) } as DaemonEvent;
+        const id = /^id: (.+)$/m.exec(block)?.[1];
+        yield { event: name, data: EVENT_DATA[name].parse(JSON.parse(data)), ...(id ? { id } : {}) } as DaemonEvent;
       }
     }
   }
