@@ -75,9 +75,13 @@ export async function runList(args: string[], out: NodeJS.WriteStream): Promise<
       if (!noBackend || values.backend !== undefined) throw err;
       const { discoverHere, formatDiscovered } = await import('./discover-command.js');
       const services = (await discoverHere())?.filter((s) => s.app.id !== 'tcp') ?? [];
-      if (services.length === 0) throw new UsageError('give --port N (nothing that speaks HTTP listens here yet)', cmd);
+      const daemonNote =
+        err instanceof DaemonUnreachableError
+          ? `${err.message}; start it with \`endpointd --backend NAME=PORT\` to keep lists verified, or `
+          : '';
+      if (services.length === 0) throw new UsageError(`${daemonNote}give --port N (nothing that speaks HTTP listens here yet)`, cmd);
       out.write(`Which backend? These listen here:\n\n${formatDiscovered(services)}\n`);
-      throw new UsageError(`choose one: endpoints list --port ${services[0]?.port ?? 'N'}`, cmd);
+      throw new UsageError(`${daemonNote}choose one: endpoints list --port ${services[0]?.port ?? 'N'}`, cmd);
     }
     list = await client.endpoints(name, { refresh: values.refresh === true, verify: !values['no-verify'] });
   }
