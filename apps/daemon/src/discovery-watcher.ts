@@ -1,10 +1,15 @@
-import { type BackendInfo, createServiceDiscovery, type DiscoveredService, type ServiceDiscovery } from '@endpointd/core';
+import { type BackendInfo, createServiceDiscovery, type DiscoveredService, readSocketStats, type ServiceDiscovery } from '@endpointd/core';
 import { ApiFailure } from './api-failure.js';
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
 
-/** Listening services are re-read this often: a /proc read and a diff, ~ms, nothing spawned. */
-export const DISCOVERY_INTERVAL_MS = 1_000;
+/**
+ * How often the socket statistics are checked (~0.05 ms): when they change, the listening
+ * services are re-read (/proc/net/tcp and owners, a few ms), so a service shows within a second.
+ */
+export const DISCOVERY_INTERVAL_MS = 500;
+/** A full re-read at least this often, for what the statistics cannot show (a listener replaced by another). */
+export const DISCOVERY_FULL_SCAN_MS = 10_000;
 
 /** What runs on this machine, kept current; announced on change; adoptable as backends. */
 export interface DiscoveryWatcher {
@@ -26,7 +31,12 @@ export function createDiscoveryWatcher(deps: {
   autoAdopt?: readonly string[];
   intervalMs?: number;
   discovery?: ServiceDiscovery;
+  /** A cheap value that changes when sockets do. @default readSocketStats (Linux); elsewhere every tick scans */
+  changeHint?: () => Promise<string | null>;
 }): DiscoveryWatcher {
+  const changeHint = deps.changeHint ?? (() => readSocketStats());
+  let lastHint: string | null = null;
+  let lastFullScan = 0;
   const discovery = deps.discovery ?? createServiceDiscovery();
   const autoAdopt = new Set(deps.autoAdopt ?? []);
   let current: DiscoveredService[] | null | undefined;
@@ -61,8 +71,17 @@ export function createDiscoveryWatcher(deps: {
     return running;
   }
 
+  async function tick(): Promise<void> {
+    const hint = await changeHint().catch(() => null);
+    const due = hint === null || hint !== lastHint || Date.now() - lastFullScan >= DISCOVERY_FULL_SCAN_MS;
+    if (!due) return;
+    lastHint = hint;
+    lastFullScan = Date.now();
+    await scan();
+  }
+
   const timer =
-    deps.enabled === false ? null : setInterval(() => void scan().catch(() => undefined), deps.intervalMs ?? DISCOVERY_INTERVAL_MS);
+    deps.enabled === false ? null : setInterval(() => void tick().catch(() => undefined), deps.intervalMs ?? DISCOVERY_INTERVAL_MS);
   timer?.unref();
 
   return {
