@@ -172,7 +172,11 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
  * refreshes the backends that are most overdue, no more than their fair share, so 500 backends
  * cost a steady trickle of probes instead of a burst every minute.
  */
-function scheduleReverification(cache: EndpointCache, book: BackendBook, intervalMs: number): () => void {
+export function scheduleReverification(
+  cache: Pick<EndpointCache, 'get' | 'refreshedAt'>,
+  book: Pick<BackendBook, 'list'>,
+  intervalMs: number,
+): () => void {
   const timer = setInterval(
     () => {
       const names = book.list().map((b) => b.name);
