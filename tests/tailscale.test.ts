@@ -46,7 +46,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     tsIps = await addVirtualInterfaces(t.host);
     backend = await pool.start(t.host, ['--host', '::', '--id', 'ts-app']);
     other = await pool.start(t.host, ['--host', '127.0.0.1', '--id', 'ts-other']);
-    ts = await setupFakeTailscale(t.host, await createTestCa(), tsIps.tailscaleV4, tsIps.tailscaleV6, [backend.port]);
+    ts = await setupFakeTailscale(t.host, await createTestCa(), tsIps.tailscaleV4, tsIps.tailscaleV6, [backend.port, other.port]);
     home = tempHome();
     daemon = await start();
   });
@@ -170,6 +170,41 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     expect(x).toMatchObject({ state: 'active', endpoint: { url: `https://${TS_NAME}/` } });
     expect(Object.keys(ts.serveConfig().Web as object)).toContain(`${TS_NAME}:443`);
     await disable('tailscale-serve');
+  });
+
+  it('removes the Serve handler it added for a backend that left the config, at the next start (issue 9.2)', async () => {
+    await ts.cli(['serve', '--https=10000', 'off']); // a hand-made handler for that port, from the first test
+    const servesOther = () => JSON.stringify(ts.serveConfig().Web ?? {}).includes(`:${other.port}`);
+    expect(servesOther()).toBe(false);
+    await daemon.stop();
+    daemon = await startDaemon(t.host, ['--backend', `app=${backend.port}`, '--backend', `gone=${other.port}`], { home, env: ts.env });
+    const res = await requestOne(daemon, {
+      method: 'POST',
+      path: '/v1/backends/gone/exposures',
+      body: JSON.stringify({ type: 'tailscale-serve' }),
+    });
+    expect(res.status).toBe(202);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const x = z
+        .object({ exposures: z.array(Exposure) })
+        .parse((await requestOne(daemon, { path: '/v1/backends/gone/exposures' })).json())
+        .exposures.find((e) => e.type === 'tailscale-serve');
+      if (x?.state === 'active') break;
+      if (Date.now() > deadline) throw new Error(`not active: ${JSON.stringify(x)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(servesOther()).toBe(true);
+    expect(await daemon.stop()).toBe(0);
+    expect(servesOther()).toBe(true); // a daemon stop leaves it, for the next start
+    daemon = await start(); // "gone" is no longer configured
+    expect(servesOther()).toBe(false);
+    const health = (await requestOne(daemon, { path: '/v1/health', auth: false })).json<{
+      problems: Array<{ code: string; message: string }>;
+    }>();
+    expect(health.problems).toContainEqual(
+      expect.objectContaining({ code: 'ENDPOINTD_EXPOSURE_DROPPED', message: expect.stringMatching(/"gone"/) }),
+    );
   });
 
   it('shows its state and version in /v1/providers, and the reason when tailscaled is down', async () => {

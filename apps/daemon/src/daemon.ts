@@ -138,8 +138,10 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   for (const gone of await exposures.restore().catch(() => [])) {
     problems.push({
       code: 'ENDPOINTD_EXPOSURE_DROPPED',
-      message: `the ${gone.type} exposure of "${gone.backend}" was stopped and forgotten: that backend no longer exists`,
-      hint: 'Add the backend again and enable the exposure if you still need it.',
+      message: `the ${gone.type} exposure of "${gone.backend}" was stopped and forgotten: that backend no longer exists${gone.cleanupError ? `; removing what it had set up failed: ${gone.cleanupError}` : ''}`,
+      hint: gone.cleanupError
+        ? 'Check `endpoints doctor` and remove the leftover by hand (e.g. `tailscale serve status`).'
+        : 'Add the backend again and enable the exposure if you still need it.',
     });
   }
   refreshAll(); // warm the cache so the first request is served from memory

@@ -47,7 +47,7 @@ export interface ExposureManager {
    * Starts again every exposure the user had enabled (after a restart or reboot), except those
    * that failed permanently; records of backends that no longer exist are dropped and returned.
    */
-  restore(): Promise<Array<{ backend: string; type: ExposureType }>>;
+  restore(): Promise<Array<{ backend: string; type: ExposureType; cleanupError?: string }>>;
   close(): Promise<void>;
 }
 
@@ -150,6 +150,13 @@ export function createExposureManager(deps: {
   function onUpdate(run: Running, backend: Backend, update: ExposureUpdate): void {
     if (run.controller.signal.aborted) return;
     run.generation++;
+    if (update.owned) {
+      const owned = update.owned;
+      // Saved before anything else can happen to it: a crash must not lose what to clean up.
+      void deps.book
+        .updateExposureRecords((records) => records.map((r) => (r.backend === run.backend && r.type === run.type ? { ...r, owned } : r)))
+        .catch(() => undefined);
+    }
     if (update.state === 'active' && update.url) {
       // The provider says it is up; the daemon says so only once the URL answers as this backend.
       if (run.exposure.state !== 'active') publish(run, { state: 'starting' });
@@ -312,12 +319,22 @@ export function createExposureManager(deps: {
       return await Promise.all(runs.map((r) => stop(r, 'disabled')));
     },
     async restore() {
-      const dropped: Array<{ backend: string; type: ExposureType }> = [];
+      const dropped: Array<{ backend: string; type: ExposureType; cleanupError?: string }> = [];
       for (const record of deps.book.exposureRecords()) {
         if (!deps.book.has(record.backend)) {
           // The backend was removed from the config: its exposures do not come back (their
-          // processes were reaped at start) and are forgotten.
-          dropped.push({ backend: record.backend, type: record.type });
+          // processes were reaped at start), durable setup they added is removed, and they are
+          // forgotten.
+          const provider = deps.providers.find((p) => p.exposureTypes?.includes(record.type));
+          let cleanupError: string | undefined;
+          if (record.owned && provider?.cleanup) {
+            try {
+              await provider.cleanup({ type: record.type, owned: record.owned, signal: AbortSignal.timeout(stopTimeoutMs) });
+            } catch (err) {
+              cleanupError = redactSecrets(err instanceof Error ? err.message : String(err));
+            }
+          }
+          dropped.push({ backend: record.backend, type: record.type, ...(cleanupError ? { cleanupError } : {}) });
           continue;
         }
         if (record.failed) {

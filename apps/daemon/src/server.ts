@@ -183,3 +183,7 @@ async function run(): Promise<void> {
 }
 
 await run();
+// Everything the daemon owns is closed by now; what may still hold the event loop (a DNS lookup
+// of a probe that timed out runs on in libuv's thread pool for as long as the resolver takes)
+// must not keep a stopped daemon alive.
+process.exit();

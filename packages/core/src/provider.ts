@@ -3,7 +3,7 @@ import type { CandidateInput } from './endpoint.js';
 import type { ExcludedAddress, ListenState } from './schema/api.js';
 import type { Backend } from './schema/backend.js';
 import { EndpointType } from './schema/endpoint.js';
-import { type ExposureOptions, ExposureType, type ExposureUpdate } from './schema/exposure.js';
+import { type ExposureOptions, ExposureType, type ExposureUpdate, type OwnedSetup } from './schema/exposure.js';
 
 /** What a provider is told when asked for candidates of one backend. */
 export interface DiscoverContext {
@@ -74,6 +74,12 @@ export interface Provider {
   expose?(ctx: ExposeContext): Promise<void>;
   /** Subscribes to changes the provider notices itself (e.g. a tunnel URL changed). */
   watch?(onChange: () => void): () => void;
+  /**
+   * Removes durable setup an exposure added (what it reported as `owned`) when its backend no
+   * longer exists, e.g. removed from the config while the daemon was stopped. Only that: never
+   * anything the exposure found in place.
+   */
+  cleanup?(ctx: { type: ExposureType; owned: OwnedSetup; signal: AbortSignal }): Promise<void>;
 }
 
 const isFunction = (value: unknown): value is (...args: never[]) => unknown => typeof value === 'function';
@@ -93,4 +99,5 @@ export const ProviderShape = z.object({
     .optional(),
   expose: z.custom<NonNullable<Provider['expose']>>(isFunction, 'expose must be a function').optional(),
   watch: z.custom<NonNullable<Provider['watch']>>(isFunction, 'watch must be a function').optional(),
+  cleanup: z.custom<NonNullable<Provider['cleanup']>>(isFunction, 'cleanup must be a function').optional(),
 });

@@ -177,6 +177,8 @@ export function createTailscaleProvider(
     const target = `http://127.0.0.1:${backend.port}`;
     let appliedPort: number | null = null;
     let waitingForApproval = false;
+    /** This run added the handler once (a later re-apply may find it in place: still ours). */
+    let addedBefore = false;
 
     const fail = (reason: TailscaleReason, error?: string): 'failed' => {
       ctx.update({ state: 'failed', reason, hint: TAILSCALE_HINTS[reason], error: error ?? reason });
@@ -268,7 +270,13 @@ export function createTailscaleProvider(
       if (!confirmed) return waitingForApproval ? 'waiting' : fail('unknown', `${verb} exited without adding the handler`);
       appliedPort = port;
       waitingForApproval = false;
-      ctx.update({ state: 'active', url: serveUrl({ host, httpsPort: port, mountPath: '/' }) });
+      ctx.update({
+        state: 'active',
+        url: serveUrl({ host, httpsPort: port, mountPath: '/' }),
+        // What this exposure set up (or found): cleanup removes it only if endpointd added it.
+        owned: { host, httpsPort: port, backendPort: backend.port, funnel: isFunnel, added: !present || addedBefore },
+      });
+      addedBefore = addedBefore || !present;
       return 'active';
     }
 
@@ -295,13 +303,24 @@ export function createTailscaleProvider(
       }
     }
     if ((signal.reason as ExposureStopReason | undefined) === 'disabled' && appliedPort !== null) {
-      // Only what endpointd added: the handler on its own port, and only if it still targets this backend.
-      const handlers = await readServe(true).catch(() => [] as ServeHandler[]);
-      if (handlers.some((h) => h.httpsPort === appliedPort && proxyTargetsPort(h.proxy, backend.port))) {
-        if (isFunnel) await run(bin, ['funnel', `--https=${appliedPort}`, 'off']).catch(() => undefined);
-        await run(bin, ['serve', `--https=${appliedPort}`, 'off']).catch(() => undefined);
-      }
+      await removeHandler(appliedPort, backend.port, isFunnel);
     }
+  }
+
+  /** Removes the handler on `httpsPort`, and only if it still targets `backendPort`. */
+  async function removeHandler(httpsPort: number, backendPort: number, funnel: boolean): Promise<void> {
+    const handlers = await readServe(true).catch(() => [] as ServeHandler[]);
+    if (handlers.some((h) => h.httpsPort === httpsPort && proxyTargetsPort(h.proxy, backendPort))) {
+      if (funnel) await run(bin, ['funnel', `--https=${httpsPort}`, 'off']).catch(() => undefined);
+      await run(bin, ['serve', `--https=${httpsPort}`, 'off']).catch(() => undefined);
+    }
+  }
+
+  /** The backend of an exposure is gone (removed from the config): remove its handler if endpointd added it. */
+  async function cleanup(ctx: { owned: Record<string, string | number | boolean> }): Promise<void> {
+    const { httpsPort, backendPort, funnel, added } = ctx.owned;
+    if (added !== true || typeof httpsPort !== 'number' || typeof backendPort !== 'number') return;
+    await removeHandler(httpsPort, backendPort, funnel === true);
   }
 
   return Object.freeze({
@@ -312,6 +331,7 @@ export function createTailscaleProvider(
     discover,
     health,
     expose,
+    cleanup,
     async magicDnsName() {
       const status = await readStatus().catch(() => null);
       return status && stateReason(status.backendState) === null && status.magicDnsEnabled ? status.magicDnsName : null;

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { Backend, BackendName } from './backend.js';
 import { EndpointType } from './endpoint.js';
-import { ExposureOptions, ExposureType } from './exposure.js';
+import { ExposureOptions, ExposureType, OwnedSetup } from './exposure.js';
 
 /** A third-party provider module named in the config: an npm package name or a path. */
 export const PluginSpec = z.union([
@@ -46,6 +46,8 @@ export const ExposureRecord = z.object({
    * credentials): it is shown as failed and not started again until the user enables it again.
    */
   failed: z.object({ reason: z.string(), error: z.string().optional(), hint: z.string().optional(), at: z.string() }).optional(),
+  /** Durable setup the provider added (ExposureUpdate.owned), removed by Provider.cleanup if the backend goes away. */
+  owned: OwnedSetup.optional(),
 });
 export type ExposureRecord = z.infer<typeof ExposureRecord>;
 

@@ -47,6 +47,10 @@ export const Exposure = z.object({
 });
 export type Exposure = z.infer<typeof Exposure>;
 
+/** A provider's own description of durable setup it added; opaque to core. */
+export const OwnedSetup = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+export type OwnedSetup = z.infer<typeof OwnedSetup>;
+
 /** A state change a provider reports while it sets up or supervises an exposure. */
 export const ExposureUpdate = z.object({
   state: ExposureState,
@@ -58,5 +62,10 @@ export const ExposureUpdate = z.object({
   hint: z.string().optional(),
   /** With state "failed": retrying cannot help (tool missing, credentials refused); supervision stops until enabled again. */
   permanent: z.boolean().optional(),
+  /**
+   * What the provider added that outlives its process (a Serve handler): saved with the exposure,
+   * so the provider can remove exactly that when the backend is gone (Provider.cleanup).
+   */
+  owned: OwnedSetup.optional(),
 });
 export type ExposureUpdate = z.infer<typeof ExposureUpdate>;
