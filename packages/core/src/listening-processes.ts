@@ -1,6 +1,6 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { normalizeAddress } from './address.js';
-import { parseProcNetTcp } from './listening-sockets.js';
+import { listeningSockets } from './listening-sockets.js';
 import { runTool } from './run-tool.js';
 
 /** A process as far as this user may see it. */
@@ -32,6 +32,14 @@ export interface ListeningScanner {
 
 const SOCKET_LINK = /^socket:\[(\d+)\]$/;
 
+/** Groups sockets into services: one per port and owner, with every address it is bound to. */
+function addSocket(byKey: Map<string, ListeningService>, port: number, address: string, owner: ProcessInfo | null): void {
+  const key = `${port} ${owner?.pid ?? '-'}`;
+  const existing = byKey.get(key);
+  if (!existing) byKey.set(key, { port, addresses: [address], process: owner });
+  else if (!existing.addresses.includes(address)) existing.addresses.push(address);
+}
+
 async function readProcess(procRoot: string, pid: number): Promise<ProcessInfo | null> {
   try {
     const [stat, cmdline, status] = await Promise.all([
@@ -62,10 +70,8 @@ async function readProcess(procRoot: string, pid: number): Promise<ProcessInfo |
  * through /proc/PID/fd links, only for inodes not seen before; what a process is (its command
  * line, folder) is read once per process life. Cheap enough to run every second.
  */
-export function createListeningScanner(options: { procRoot?: string; readTcp?: () => Promise<string[]> } = {}): ListeningScanner {
+export function createListeningScanner(options: { procRoot?: string } = {}): ListeningScanner {
   const procRoot = options.procRoot ?? '/proc';
-  const readTcp =
-    options.readTcp ?? (() => Promise.all(['net/tcp', 'net/tcp6'].map((f) => readFile(`${procRoot}/${f}`, 'utf8').catch(() => ''))));
   const owners = new Map<number, number | null>(); // inode → pid (null: not visible to this user)
   const processes = new Map<number, ProcessInfo>();
 
@@ -102,9 +108,9 @@ export function createListeningScanner(options: { procRoot?: string; readTcp?: (
 
   return {
     async scan() {
-      const texts = await readTcp();
-      if (texts.every((t) => t === '')) return null;
-      const sockets = texts.flatMap(parseProcNetTcp);
+      // The same read the registry uses (shared while in flight), never older than this call.
+      const sockets = await listeningSockets(0);
+      if (sockets === null) return null;
       const live = new Set(sockets.map((s) => s.inode ?? 0));
       for (const inode of owners.keys()) if (!live.has(inode)) owners.delete(inode);
       const unknown = new Set([...live].filter((i) => i !== 0 && !owners.has(i)));
@@ -123,12 +129,7 @@ export function createListeningScanner(options: { procRoot?: string; readTcp?: (
           }
           seenPids.add(pid);
         }
-        const key = `${s.port} ${pid ?? '-'}`;
-        const existing = byKey.get(key);
-        const address = normalizeAddress(s.address);
-        if (existing) {
-          if (!existing.addresses.includes(address)) existing.addresses.push(address);
-        } else byKey.set(key, { port: s.port, addresses: [address], process: info });
+        addSocket(byKey, s.port, normalizeAddress(s.address), info);
       }
       for (const pid of processes.keys()) if (!seenPids.has(pid)) processes.delete(pid);
       return [...byKey.values()].sort((a, b) => a.port - b.port || (a.process?.pid ?? 0) - (b.process?.pid ?? 0));
@@ -154,17 +155,7 @@ export function parseLsofListen(text: string): ListeningService[] {
       if (!m) continue;
       const raw = (m[1] ?? '').replace(/^\[(.*)\]$/, '$1');
       const address = raw === '*' ? '0.0.0.0' : normalizeAddress(raw);
-      const port = Number(m[2]);
-      const key = `${port} ${pid}`;
-      const existing = byKey.get(key);
-      if (existing) {
-        if (!existing.addresses.includes(address)) existing.addresses.push(address);
-      } else
-        byKey.set(key, {
-          port,
-          addresses: [address],
-          process: { pid, startTime: '', command, commandLine: [command], cwd: null, uid: null },
-        });
+      addSocket(byKey, Number(m[2]), address, { pid, startTime: '', command, commandLine: [command], cwd: null, uid: null });
     }
   }
   return [...byKey.values()].sort((a, b) => a.port - b.port);
