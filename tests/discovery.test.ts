@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BackendInfo, type DiscoveredService, EndpointList } from '@endpointd/core';
@@ -156,14 +156,21 @@ describe.skipIf(unavailable)('discovering backends (issue 14)', () => {
   });
 
   it('shows another user’s process no further than the OS does', async () => {
+    // nobody cannot read a checkout that lives in a private folder (mktemp -d is 0700): it runs
+    // copies of the CLI bundle and the fixture from a folder it may read.
+    const readable = mkdtempSync(join(tmpdir(), 'endpointd-nobody-'));
+    chmodSync(readable, 0o755);
+    cpSync(`${REPO_ROOT}apps/daemon/dist`, join(readable, 'dist'), { recursive: true });
+    cpSync(`${REPO_ROOT}tests/fixtures/backend.mjs`, join(readable, 'backend.mjs'));
     // As nobody: the root-owned T3 server's socket is visible, its process is not; nobody's own server is.
     const own = await startServer(
       ns,
-      [...NOBODY, process.execPath, `${REPO_ROOT}tests/fixtures/backend.mjs`, '--host', '127.0.0.1', '--id', 'nobodys'],
+      [...NOBODY, process.execPath, join(readable, 'backend.mjs'), '--host', '127.0.0.1', '--id', 'nobodys'],
       /ready (\d+)/,
     );
     started.push(own);
-    const [cmd, argv] = inNamespace(ns, NOBODY[0] as string, [...NOBODY.slice(1), process.execPath, ENDPOINTS_BIN, 'discover', '--json']);
+    const cli = join(readable, 'dist', 'endpoints.js');
+    const [cmd, argv] = inNamespace(ns, NOBODY[0] as string, [...NOBODY.slice(1), process.execPath, cli, 'discover', '--json']);
     const r = await execa(cmd, argv, { reject: false, env: { ENDPOINTD_HOME: tempHome() } });
     expect(r.exitCode).toBe(0);
     const services = JSON.parse(r.stdout) as DiscoveredService[];
