@@ -6,6 +6,7 @@ import {
   type ExposureStopReason,
   type ExposureType,
   type ExposureUpdate,
+  type OwnedSetup,
   type Provider,
   type Registry,
   redactSecrets,
@@ -182,7 +183,7 @@ export function createExposureManager(deps: {
     deps.onEndpointsChanged(run.backend);
   }
 
-  function start(backend: Backend, type: ExposureType, options: Record<string, unknown>): Running {
+  function start(backend: Backend, type: ExposureType, options: Record<string, unknown>, owned?: OwnedSetup): Running {
     const provider = providerFor(type);
     const controller = new AbortController();
     const run: Running = {
@@ -198,7 +199,16 @@ export function createExposureManager(deps: {
     running.set(key(backend.name, type), run);
     deps.events.emit('exposure', run.exposure);
     run.done = Promise.resolve()
-      .then(() => provider.expose?.({ backend, type, options, signal: controller.signal, update: (u) => onUpdate(run, backend, u) }))
+      .then(() =>
+        provider.expose?.({
+          backend,
+          type,
+          options,
+          signal: controller.signal,
+          update: (u) => onUpdate(run, backend, u),
+          ...(owned ? { owned } : {}),
+        }),
+      )
       .then(
         () => {
           if (!controller.signal.aborted)
@@ -342,7 +352,7 @@ export function createExposureManager(deps: {
           continue;
         }
         try {
-          start(deps.book.get(record.backend), record.type, record.options);
+          start(deps.book.get(record.backend), record.type, record.options, record.owned);
         } catch {
           // The provider is gone (a plugin not loaded): the record stays, so it comes back when it does.
         }

@@ -43,6 +43,11 @@ export interface ExposeContext {
   signal: AbortSignal;
   /** Reports a state change; the daemon verifies the URL before it calls the exposure active. */
   update(update: ExposureUpdate): void;
+  /**
+   * What an earlier run of this exposure reported as `owned` (restored after a daemon restart), so
+   * setup it added before the restart is still known as its own and removed on disable.
+   */
+  owned?: OwnedSetup;
 }
 
 /** What the provider knows about itself (tool version, whether it can work here). */

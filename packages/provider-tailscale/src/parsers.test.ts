@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TAILSCALE_HINTS, TailscaleReason } from './reasons.js';
-import { parseServeConfig, proxyTargetsPort, serveUrl } from './serve-config.js';
+import { parseProxyTarget, parseServeConfig, serveUrl, targetsPort } from './serve-config.js';
 import { parseStatus, parseVersion } from './status.js';
 import { classifyStderr } from './tailscale-cli.js';
 
@@ -28,6 +28,7 @@ describe('parseStatus', () => {
       certDomains: ['devbox.tail911da.ts.net'],
       canHttps: true,
       canFunnel: true,
+      funnelPorts: [],
     });
   });
   it('tolerates a logged-out status with nulls and empties', () => {
@@ -49,21 +50,27 @@ describe('parseStatus', () => {
 });
 
 describe('serve config', () => {
-  it('reads handlers with their port, mount path and funnel flag', () => {
-    const handlers = parseServeConfig(
+  it('reads handlers with their port, scheme, mount path and funnel flag', () => {
+    const config = parseServeConfig(
       JSON.stringify({
         TCP: { 443: { HTTPS: true } },
         Web: { 'devbox.ts.net:443': { Handlers: { '/': { Proxy: 'http://127.0.0.1:3000' }, '/docs': { Path: '/srv/docs' } } } },
         AllowFunnel: { 'devbox.ts.net:443': true },
       }),
     );
-    expect(handlers).toEqual([
-      { host: 'devbox.ts.net', httpsPort: 443, mountPath: '/', proxy: 'http://127.0.0.1:3000', funnel: true },
-      { host: 'devbox.ts.net', httpsPort: 443, mountPath: '/docs', proxy: null, funnel: true },
+    const common = { host: 'devbox.ts.net', port: 443, scheme: 'https', funnel: true, source: 'background', service: null };
+    expect(config.handlers).toEqual([
+      { ...common, mountPath: '/', proxy: 'http://127.0.0.1:3000' },
+      { ...common, mountPath: '/docs', proxy: null },
     ]);
+    expect(config.listeners).toEqual([
+      { port: 443, kind: 'https', source: 'background', service: null, host: null, forward: null, funnel: true },
+    ]);
+    expect(config.funnel).toEqual(['devbox.ts.net:443']);
   });
   it('accepts every empty form', () => {
-    for (const empty of ['', '{}', 'null', '{"TCP":null,"Web":null}']) expect(parseServeConfig(empty)).toEqual([]);
+    for (const empty of ['', '{}', 'null\n', '{"TCP":null,"Web":null}'])
+      expect(parseServeConfig(empty)).toEqual({ listeners: [], handlers: [], funnel: [] });
   });
   it.each([
     ['http://127.0.0.1:3000', true],
@@ -71,16 +78,31 @@ describe('serve config', () => {
     ['localhost:3000', true],
     ['3000', true],
     ['http://[::1]:3000', true],
+    ['http://::1:3000', true], // how the CLI stores [::1] (ExpandProxyTargetValue drops the brackets)
     ['https+insecure://localhost:3000', true],
+    ['http://127.0.0.1:3000/foo/bar', true],
     ['http://127.0.0.1:30000', false],
     ['http://10.0.0.5:3000', false],
+    ['unix:/run/app.sock', false],
+    ['text:hello', false],
     [null, false],
-  ])('proxy %s targets port 3000: %s', (proxy, expected) => {
-    expect(proxyTargetsPort(proxy, 3000)).toBe(expected);
+  ])('target %s is port 3000 here: %s', (proxy, expected) => {
+    expect(targetsPort(proxy, 3000)).toBe(expected);
   });
-  it('builds the URL: no port for 443, the port otherwise, plus the mount path', () => {
-    expect(serveUrl({ host: 'devbox.ts.net', httpsPort: 443, mountPath: '/' })).toBe('https://devbox.ts.net/');
-    expect(serveUrl({ host: 'devbox.ts.net', httpsPort: 8443, mountPath: '/app' })).toBe('https://devbox.ts.net:8443/app/');
+  it('splits a target into its parts, keeping a path after the port', () => {
+    expect(parseProxyTarget('http://::1:3000')).toEqual({ scheme: 'http', host: '::1', port: 3000, path: '/' });
+    expect(parseProxyTarget('https://127.0.0.1:3000/foo/bar')).toEqual({
+      scheme: 'https',
+      host: '127.0.0.1',
+      port: 3000,
+      path: '/foo/bar',
+    });
+    expect(parseProxyTarget('localhost:5432')).toEqual({ scheme: 'tcp', host: 'localhost', port: 5432, path: '/' });
+  });
+  it('builds the URL: default ports left out, the mount path kept, http for HTTP listeners', () => {
+    expect(serveUrl({ host: 'devbox.ts.net', port: 443, scheme: 'https', mountPath: '/' })).toBe('https://devbox.ts.net/');
+    expect(serveUrl({ host: 'devbox.ts.net', port: 8443, scheme: 'https', mountPath: '/app' })).toBe('https://devbox.ts.net:8443/app/');
+    expect(serveUrl({ host: 'devbox.ts.net', port: 80, scheme: 'http', mountPath: '/' })).toBe('http://devbox.ts.net/');
   });
 });
 

@@ -11,8 +11,9 @@ import {
 } from '@endpointd/core';
 import * as z from 'zod';
 import { TAILSCALE_HINTS, type TailscaleReason } from './reasons.js';
-import { HTTPS_PORTS, parseServeConfig, proxyTargetsPort, type ServeHandler, serveUrl } from './serve-config.js';
-import { parseStatus, parseVersion, stateReason, type TailscaleStatus } from './status.js';
+import { HTTPS_PORTS, parseServeConfig, type ServeConfig, serveUrl } from './serve-config.js';
+import { findMount, mountFromOwned, planExposure, removalArgs, type ServeMount, serveCandidates } from './serve-plan.js';
+import { funnelAllows, parseStatus, parseVersion, stateReason, type TailscaleStatus } from './status.js';
 import { runTailscale, SERVE_TIMEOUT_MS, TailscaleCliError, tailscaleBinary } from './tailscale-cli.js';
 
 /** Options of the Tailscale provider. */
@@ -33,9 +34,8 @@ export type TailscaleProviderOptions = z.input<typeof TailscaleProviderOptions>;
 const ServeOptions = z.object({ httpsPort: z.number().int().min(1).max(65_535).optional() }).strict();
 const FunnelOptions = z
   .object({
-    httpsPort: z
-      .union([z.literal(443), z.literal(8443), z.literal(10000)], { error: 'Funnel serves HTTPS ports 443, 8443 or 10000 only' })
-      .optional(),
+    // Which ports Funnel may use is the tailnet's funnel-ports attribute, checked at enable time.
+    httpsPort: z.number().int().min(1).max(65_535).optional(),
     confirmPublic: z.literal(true, {
       error: 'tailscale-funnel puts the backend on the public internet: confirm with confirmPublic: true (--yes)',
     }),
@@ -69,7 +69,7 @@ export function createTailscaleProvider(
   const run = deps.run ?? runTailscale;
   const now = deps.now ?? Date.now;
   let statusCache: Cached<TailscaleStatus> | null = null;
-  let serveCache: Cached<ServeHandler[]> | null = null;
+  let serveCache: Cached<ServeConfig> | null = null;
   let versionCache: Cached<string | null> | null = null;
 
   // One cache rule for every read: fresh answers for cacheTtlMs, and when Tailscale is missing or
@@ -144,14 +144,7 @@ export function createTailscaleProvider(
       });
     }
     try {
-      for (const h of await readServe(fresh)) {
-        if (!proxyTargetsPort(h.proxy, backend.port)) continue;
-        candidates.push({
-          type: h.funnel ? 'tailscale-funnel' : 'tailscale-serve',
-          url: serveUrl(h),
-          label: h.funnel ? 'Tailscale Funnel (public HTTPS)' : 'Tailscale Serve (tailnet HTTPS)',
-        });
-      }
+      candidates.push(...serveCandidates(await readServe(fresh), status.magicDnsName ?? '', backend.port, scheme));
     } catch {
       // Without the serve config there are still the IP and MagicDNS endpoints.
     }
@@ -175,29 +168,59 @@ export function createTailscaleProvider(
     const pinned = (isFunnel ? FunnelOptions : ServeOptions).parse(ctx.options).httpsPort;
     const verb = isFunnel ? 'funnel' : 'serve';
     const target = `http://127.0.0.1:${backend.port}`;
-    let appliedPort: number | null = null;
+    // What this exposure holds in the serve config; restored from state after a restart, so a
+    // handler added before it is still known as endpointd's own.
+    let mount: ServeMount | null = mountFromOwned(ctx.owned);
     let waitingForApproval = false;
-    /** This run added the handler once (a later re-apply may find it in place: still ours). */
-    let addedBefore = false;
 
     const fail = (reason: TailscaleReason, error?: string): 'failed' => {
       ctx.update({ state: 'failed', reason, hint: TAILSCALE_HINTS[reason], error: error ?? reason });
       return 'failed';
     };
-
-    // Decides the HTTPS port, refusing to take one another target already uses.
-    const choosePort = (handlers: ServeHandler[], host: string): number | TailscaleReason => {
-      const onPort = (p: number) => handlers.filter((h) => h.host === host && h.httpsPort === p);
-      const isMine = (p: number) => onPort(p).some((h) => proxyTargetsPort(h.proxy, backend.port));
-      const isFree = (p: number) => onPort(p).length === 0 || isMine(p);
-      if (pinned !== undefined) return isFree(pinned) ? pinned : 'port-in-use';
-      const candidates = isFunnel
-        ? [...HTTPS_PORTS]
-        : [...new Set([...handlers.filter((h) => proxyTargetsPort(h.proxy, backend.port)).map((h) => h.httpsPort), ...HTTPS_PORTS])];
-      return candidates.find(isMine) ?? candidates.find(isFree) ?? 'port-in-use';
+    const record = (m: ServeMount | null) => {
+      mount = m;
+      return m ? { ...m } : {};
     };
 
-    // One attempt: checks, port, the CLI call, and confirmation that the handler exists.
+    /** Runs `serve|funnel --bg`; reports the approval link if the tailnet must enable Serve first. */
+    async function add(port: number): Promise<'done' | 'waiting' | 'refused' | TailscaleReason> {
+      const watchdog = new AbortController();
+      const onAbort = () => watchdog.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const silence = setTimeout(() => watchdog.abort(), SERVE_TIMEOUT_MS);
+      try {
+        await run(bin, [verb, '--bg', '--yes', `--https=${port}`, target], {
+          timeoutMs: APPROVAL_WAIT_MS,
+          signal: watchdog.signal,
+          onStdout: (chunk) => {
+            const link = APPROVAL_LINK.exec(chunk)?.[0];
+            if (link) {
+              clearTimeout(silence);
+              waitingForApproval = true;
+              ctx.update({
+                state: 'needs-approval',
+                approvalUrl: link,
+                reason: 'serve-not-enabled',
+                hint: TAILSCALE_HINTS['serve-not-enabled'],
+              });
+            }
+          },
+        });
+        return 'done';
+      } catch (err) {
+        const reason = reasonOf(err);
+        if (reason === 'config-conflict') return 'waiting'; // someone else was writing: try again shortly
+        // "foreground listener already exists for port N", "already serving TCP": a listener our
+        // read did not show yet. The next port is tried, not this one again.
+        if (reason === 'port-in-use') return 'refused';
+        return reason;
+      } finally {
+        clearTimeout(silence);
+        signal.removeEventListener('abort', onAbort);
+      }
+    }
+
+    // One attempt: checks, the port, the CLI call, and confirmation that the handler exists.
     async function apply(): Promise<'active' | 'waiting' | 'failed'> {
       let status: TailscaleStatus;
       try {
@@ -206,77 +229,77 @@ export function createTailscaleProvider(
         return fail(reasonOf(err));
       }
       const down = stateReason(status.backendState);
+      if (down === 'starting') {
+        ctx.update({ state: 'starting', reason: down, hint: TAILSCALE_HINTS[down] });
+        return 'waiting';
+      }
       if (down) return fail(down);
       const host = status.magicDnsName;
       if (!host || !status.magicDnsEnabled) return fail('magicdns-not-enabled');
       if (status.certDomains.length === 0 && !waitingForApproval) return fail('https-not-enabled');
       if (isFunnel && !status.canFunnel) return fail('funnel-not-available');
-      let handlers: ServeHandler[];
-      try {
-        handlers = await readServe(true);
-      } catch (err) {
-        return fail(reasonOf(err));
+      const ports = isFunnel ? HTTPS_PORTS.filter((p) => funnelAllows(status, p)) : [...HTTPS_PORTS];
+      if (isFunnel && (pinned !== undefined ? !funnelAllows(status, pinned) : ports.length === 0)) {
+        const allowed = status.funnelPorts.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ') || 'none';
+        return fail('funnel-port-not-allowed', `the funnel-ports attribute allows ${allowed}`);
       }
-      const port = choosePort(handlers, host);
-      if (typeof port === 'string') {
-        const taken = handlers.filter((h) => h.host === host && h.httpsPort === pinned).map((h) => h.proxy ?? 'a file or text handler');
-        const free = HTTPS_PORTS.find((p) => !handlers.some((h) => h.host === host && h.httpsPort === p));
-        fail(
-          'port-in-use',
-          `HTTPS port ${pinned ?? 'none of 443, 8443, 10000'} already serves ${taken.join(', ') || 'other targets'}${free ? `; ${free} is free` : ''}`,
-        );
-        return 'failed';
-      }
-      const present = handlers.some(
-        (h) => h.host === host && h.httpsPort === port && proxyTargetsPort(h.proxy, backend.port) && (!isFunnel || h.funnel),
-      );
-      if (!present) {
-        // The approval flow prints a link and then either exits 0 having done nothing, or waits.
-        const watchdog = new AbortController();
-        const onAbort = () => watchdog.abort();
-        signal.addEventListener('abort', onAbort, { once: true });
-        const silence = setTimeout(() => watchdog.abort(), SERVE_TIMEOUT_MS);
+      const refused = new Set<number>();
+      for (let attempt = 0; attempt <= HTTPS_PORTS.length; attempt++) {
+        let config: ServeConfig;
         try {
-          await run(bin, [verb, '--bg', '--yes', `--https=${port}`, target], {
-            timeoutMs: APPROVAL_WAIT_MS,
-            signal: watchdog.signal,
-            onStdout: (chunk) => {
-              const link = APPROVAL_LINK.exec(chunk)?.[0];
-              if (link) {
-                clearTimeout(silence);
-                waitingForApproval = true;
-                ctx.update({
-                  state: 'needs-approval',
-                  approvalUrl: link,
-                  reason: 'serve-not-enabled',
-                  hint: TAILSCALE_HINTS['serve-not-enabled'],
-                });
-              }
-            },
-          });
+          config = await readServe(true);
         } catch (err) {
-          if (signal.aborted) return 'failed';
-          if (reasonOf(err) === 'config-conflict') return 'waiting'; // someone else was writing: try again shortly
           return fail(reasonOf(err));
-        } finally {
-          clearTimeout(silence);
-          signal.removeEventListener('abort', onAbort);
         }
+        // Still in place from an earlier run (or before a restart): keep it.
+        const held = mount && (pinned === undefined || pinned === mount.httpsPort) ? findMount(config, mount) : null;
+        if (mount && held?.funnel === isFunnel) return activate(mount);
+        const plan = planExposure(config, { host, backendPort: backend.port, funnel: isFunnel, pinned, ports, refused });
+        if (!plan.ok) return fail(plan.reason, plan.message);
+        if (plan.reuse) {
+          // Someone else's handler, already serving this backend the wanted way: listed, never removed.
+          return activate({
+            host,
+            httpsPort: plan.port,
+            mountPath: '/',
+            target: plan.reuse.proxy ?? target,
+            funnel: isFunnel,
+            added: false,
+          });
+        }
+        // Recorded before the CLI runs: a crash right after it must not leave a handler nobody owns.
+        ctx.update({
+          state: 'starting',
+          owned: record({ host, httpsPort: plan.port, mountPath: '/', target, funnel: isFunnel, added: true }),
+        });
+        const outcome = await add(plan.port);
+        if (signal.aborted) return 'failed';
+        if (outcome === 'refused') {
+          refused.add(plan.port);
+          continue;
+        }
+        if (outcome === 'waiting') return 'waiting';
+        if (outcome !== 'done') {
+          ctx.update({ state: 'starting', owned: record(null) });
+          return fail(outcome);
+        }
+        // Exit 0 is not proof: confirm that the handler is really there.
+        const confirmed = await readServe(true).catch(() => null);
+        if (!confirmed || !findMount(confirmed, mount ?? { host, httpsPort: plan.port, mountPath: '/', target })) {
+          return waitingForApproval ? 'waiting' : fail('unknown', `${verb} exited without adding the handler`);
+        }
+        return activate({ host, httpsPort: plan.port, mountPath: '/', target, funnel: isFunnel, added: true });
       }
-      // Exit 0 is not proof: confirm that the handler is really there.
-      const confirmed = (await readServe(true).catch(() => [] as ServeHandler[])).some(
-        (h) => h.host === host && h.httpsPort === port && proxyTargetsPort(h.proxy, backend.port) && (!isFunnel || h.funnel),
-      );
-      if (!confirmed) return waitingForApproval ? 'waiting' : fail('unknown', `${verb} exited without adding the handler`);
-      appliedPort = port;
+      return fail('port-in-use', `tailscale refused every HTTPS port tried (${[...refused].join(', ')})`);
+    }
+
+    function activate(m: ServeMount): 'active' {
       waitingForApproval = false;
       ctx.update({
         state: 'active',
-        url: serveUrl({ host, httpsPort: port, mountPath: '/' }),
-        // What this exposure set up (or found): cleanup removes it only if endpointd added it.
-        owned: { host, httpsPort: port, backendPort: backend.port, funnel: isFunnel, added: !present || addedBefore },
+        url: serveUrl({ host: m.host, port: m.httpsPort, scheme: 'https', mountPath: m.mountPath }),
+        owned: record(m),
       });
-      addedBefore = addedBefore || !present;
       return 'active';
     }
 
@@ -291,36 +314,33 @@ export function createTailscaleProvider(
         await delay(config.approvalPollMs, signal);
         continue;
       }
-      // Supervise: re-apply if the handler vanished (tailscaled restarted, someone reset serve).
+      // Supervise: re-apply if the handler vanished or was replaced (tailscaled reset, a user's change).
       while (!signal.aborted) {
         await delay(config.superviseIntervalMs, signal);
         if (signal.aborted) break;
-        const handlers = await readServe(true).catch(() => null);
-        if (handlers && !handlers.some((h) => h.httpsPort === appliedPort && proxyTargetsPort(h.proxy, backend.port))) {
-          ctx.update({ state: 'starting' });
+        const current = await readServe(true).catch(() => null);
+        if (current && mount && !findMount(current, mount)) {
+          // Gone or replaced: apply again. A handler that was never ours is not ours to hold any more.
+          ctx.update({ state: 'starting', owned: record(mount.added ? mount : null) });
           break;
         }
       }
     }
-    if ((signal.reason as ExposureStopReason | undefined) === 'disabled' && appliedPort !== null) {
-      await removeHandler(appliedPort, backend.port, isFunnel);
-    }
+    // Only a user's disable removes it; a daemon stop leaves it for the next start.
+    if ((signal.reason as ExposureStopReason | undefined) === 'disabled' && mount) await removeMount(mount);
   }
 
-  /** Removes the handler on `httpsPort`, and only if it still targets `backendPort`. */
-  async function removeHandler(httpsPort: number, backendPort: number, funnel: boolean): Promise<void> {
-    const handlers = await readServe(true).catch(() => [] as ServeHandler[]);
-    if (handlers.some((h) => h.httpsPort === httpsPort && proxyTargetsPort(h.proxy, backendPort))) {
-      if (funnel) await run(bin, ['funnel', `--https=${httpsPort}`, 'off']).catch(() => undefined);
-      await run(bin, ['serve', `--https=${httpsPort}`, 'off']).catch(() => undefined);
-    }
+  /** Removes exactly the mount endpointd added, if it is still what endpointd added. */
+  async function removeMount(mount: ServeMount): Promise<void> {
+    const current = await readServe(true).catch(() => null);
+    const args = current ? removalArgs(current, mount) : null;
+    if (args) await run(bin, args).catch(() => undefined);
   }
 
   /** The backend of an exposure is gone (removed from the config): remove its handler if endpointd added it. */
   async function cleanup(ctx: { owned: Record<string, string | number | boolean> }): Promise<void> {
-    const { httpsPort, backendPort, funnel, added } = ctx.owned;
-    if (added !== true || typeof httpsPort !== 'number' || typeof backendPort !== 'number') return;
-    await removeHandler(httpsPort, backendPort, funnel === true);
+    const mount = mountFromOwned(ctx.owned);
+    if (mount) await removeMount(mount);
   }
 
   return Object.freeze({

@@ -7,6 +7,7 @@ export const TailscaleReason = z.enum([
   'logged-out',
   'needs-machine-auth',
   'stopped',
+  'starting',
   'magicdns-not-enabled',
   'https-not-enabled',
   'serve-not-enabled',
@@ -29,14 +30,18 @@ export const TAILSCALE_HINTS: Readonly<Record<TailscaleReason, string>> = Object
   'logged-out': 'This machine is logged out of Tailscale: run `tailscale up` (or log in from the Tailscale app).',
   'needs-machine-auth': 'An admin must approve this machine in the Tailscale admin console before it can join the tailnet.',
   stopped: 'Tailscale is stopped on this machine: run `tailscale up` to connect.',
+  starting:
+    'Tailscale is still connecting to the tailnet: endpointd carries on by itself once it is up (check `tailscale status` if it stays so).',
   'magicdns-not-enabled': 'MagicDNS is off for this tailnet, so Serve has no name to use: enable MagicDNS in the admin console (DNS page).',
   'https-not-enabled': 'HTTPS certificates are not enabled for this tailnet: enable HTTPS in the admin console (DNS page), then try again.',
   'serve-not-enabled':
     'Tailscale Serve is not enabled for this tailnet yet: open the approval link, approve, and endpointd finishes by itself.',
   'funnel-not-available': 'Funnel is not allowed for this machine: add the "funnel" node attribute in the tailnet policy file.',
-  'funnel-port-not-allowed': 'Funnel only serves HTTPS ports 443, 8443 and 10000: choose one of them with --https-port.',
+  'funnel-port-not-allowed':
+    'The funnel-ports node attribute does not allow that port (by default Funnel serves 443, 8443 and 10000): choose an allowed one with --https-port.',
   'access-denied': 'Your user may not change the serve config: run `sudo tailscale set --operator=$USER` once, then try again.',
-  'port-in-use': 'That HTTPS port already serves something else: choose another with --https-port (443, 8443 or 10000).',
+  'port-in-use':
+    'That HTTPS port already serves something endpointd did not add, and it never shares or changes it: choose another with --https-port, or free it with `tailscale serve status`.',
   'config-conflict': 'Another program was changing the serve config at the same moment: try again.',
   timeout: 'The tailscale CLI did not answer in time: check that tailscaled is healthy (`tailscale status`).',
   'bad-output': 'The tailscale CLI printed something endpointd cannot read: update Tailscale, or report the version.',

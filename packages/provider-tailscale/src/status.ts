@@ -35,7 +35,45 @@ export interface TailscaleStatus {
   magicDnsEnabled: boolean;
   certDomains: string[];
   canHttps: boolean;
+  /** The "funnel" node attribute is set. */
   canFunnel: boolean;
+  /**
+   * Port ranges the `funnel-ports` attribute allows (`https://tailscale.com/cap/funnel-ports?ports=443,8443,10000`);
+   * empty when absent, and then Funnel allows no port (tailscale ipn/serve.go CheckFunnelPort).
+   */
+  funnelPorts: Array<[number, number]>;
+}
+
+const FUNNEL_PORTS_CAP = 'https://tailscale.com/cap/funnel-ports';
+
+/** Reads the funnel-ports attribute as ipn/serve.go CheckFunnelPort does: "443,8443,8080-8090". */
+export function parseFunnelPorts(caps: Iterable<string>): Array<[number, number]> {
+  for (const cap of caps) {
+    if (!cap.startsWith(FUNNEL_PORTS_CAP)) continue;
+    let url: URL;
+    try {
+      url = new URL(cap);
+    } catch {
+      return [];
+    }
+    const ports = url.searchParams.get('ports') ?? '';
+    url.search = '';
+    if (url.toString() !== FUNNEL_PORTS_CAP) return [];
+    const ranges: Array<[number, number]> = [];
+    for (const part of ports.split(',')) {
+      const [first, last] = part.split('-');
+      const a = Number(first);
+      const b = last === undefined ? a : Number(last);
+      if (part !== '' && Number.isInteger(a) && Number.isInteger(b) && a > 0 && b <= 65_535 && a <= b) ranges.push([a, b]);
+    }
+    return ranges;
+  }
+  return [];
+}
+
+/** Whether Funnel may serve `port` on this node. */
+export function funnelAllows(status: Pick<TailscaleStatus, 'canFunnel' | 'funnelPorts'>, port: number): boolean {
+  return status.canFunnel && status.funnelPorts.some(([a, b]) => port >= a && port <= b);
 }
 
 /** Parses `tailscale status --json`; throws on output that is not JSON of that shape. */
@@ -55,14 +93,18 @@ export function parseStatus(stdout: string): TailscaleStatus {
     certDomains,
     canHttps: certDomains.length > 0 || caps.has('https'),
     canFunnel: [...caps].some((c) => c === 'funnel' || c.endsWith('/funnel')),
+    funnelPorts: parseFunnelPorts(caps),
   };
 }
 
 /** Maps a BackendState that yields no endpoints to its reason. */
-export function stateReason(state: string): 'logged-out' | 'needs-machine-auth' | 'stopped' | 'not-running' | null {
+export function stateReason(state: string): 'logged-out' | 'needs-machine-auth' | 'stopped' | 'starting' | 'not-running' | null {
   switch (state) {
     case 'Running':
       return null;
+    // ipn.State (tailscale ipn/backend.go): Starting is a running tailscaled still connecting.
+    case 'Starting':
+      return 'starting';
     case 'NeedsLogin':
     case 'NoState':
     case 'InUseOtherUser':
