@@ -15,9 +15,10 @@ import { FAKES_DIR } from './helpers/fake-tailscale.js';
 
 const FAKE = `${FAKES_DIR}/tailscale`;
 
-function scenario(name: string): string {
+function scenario(name: string, files: Record<string, string> = {}): string {
   const state = mkdtempSync(join(tmpdir(), 'fake-ts-cli-'));
   writeFileSync(join(state, 'scenario'), name);
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(state, file), text);
   process.env.FAKE_TAILSCALE_STATE = state;
   return state;
 }
@@ -34,16 +35,44 @@ async function reasonOf(args: string[], timeoutMs?: number): Promise<TailscaleRe
 
 // The fake is a real executable: these run the adapter exactly as in production.
 describe('tailscale CLI adapter against the fake', () => {
+  const NAME = 'devbox.tail911da.ts.net';
+  const serveJson = (config: unknown) => ({ 'serve.json': JSON.stringify(config) });
+  const serve443 = ['serve', '--bg', '--yes', '--https=443', 'http://127.0.0.1:3000'];
   it.each([
-    ['daemon-down', ['status', '--json', '--peers=false'], 'not-running'],
-    ['no-https', ['serve', '--bg', '--yes', '--https=443', 'http://127.0.0.1:3000'], 'https-not-enabled'],
-    ['no-funnel', ['funnel', '--bg', '--yes', '--https=443', 'http://127.0.0.1:3000'], 'funnel-not-available'],
-    ['running', ['funnel', '--bg', '--yes', '--https=8080', 'http://127.0.0.1:3000'], 'funnel-port-not-allowed'],
-    ['access-denied', ['serve', '--bg', '--yes', '--https=443', 'http://127.0.0.1:3000'], 'access-denied'],
-    ['port-tcp', ['serve', '--bg', '--yes', '--https=443', 'http://127.0.0.1:3000'], 'port-in-use'],
-    ['conflict', ['serve', '--bg', '--yes', '--https=443', 'http://127.0.0.1:3000'], 'config-conflict'],
-  ] as const)('scenario %s: %j fails as %s', async (name, args, reason) => {
-    scenario(name);
+    ['daemon-down', {}, ['status', '--json', '--peers=false'], 'not-running'],
+    ['no-https', {}, serve443, 'https-not-enabled'],
+    ['no-funnel', {}, ['funnel', '--bg', '--yes', '--https=443', 'http://127.0.0.1:3000'], 'funnel-not-available'],
+    // funnel.go checks port 443 whatever --https says: with funnel-ports=8443 every funnel call fails.
+    [
+      'running',
+      { 'funnel-ports': '8443' },
+      ['funnel', '--bg', '--yes', '--https=8443', 'http://127.0.0.1:3000'],
+      'funnel-port-not-allowed',
+    ],
+    ['access-denied', {}, serve443, 'access-denied'],
+    // serve_v2.go applyWebServe: "cannot serve web; already serving TCP".
+    ['running', serveJson({ TCP: { 443: { TCPForward: '127.0.0.1:5432' } } }), serve443, 'port-in-use'],
+    // ipnlocal/serve.go validateServeConfigUpdate: "foreground listener already exists for port 443".
+    [
+      'running',
+      serveJson({
+        Foreground: {
+          s1: { TCP: { 443: { HTTPS: true } }, Web: { [`${NAME}:443`]: { Handlers: { '/': { Proxy: 'http://127.0.0.1:4000' } } } } },
+        },
+      }),
+      serve443,
+      'port-in-use',
+    ],
+    // …and "want to serve "https", but port 443 is already serving "http"".
+    [
+      'running',
+      serveJson({ TCP: { 443: { HTTP: true } }, Web: { [`${NAME}:443`]: { Handlers: { '/': { Proxy: 'http://127.0.0.1:4000' } } } } }),
+      serve443,
+      'port-in-use',
+    ],
+    ['conflict', {}, serve443, 'config-conflict'],
+  ] as const)('scenario %s %j: %j fails as %s', async (name, files, args, reason) => {
+    scenario(name, files);
     expect(await reasonOf([...args])).toBe(reason);
   });
 
@@ -61,8 +90,9 @@ describe('tailscale CLI adapter against the fake', () => {
     expect(performance.now() - started).toBeLessThan(3_000);
   });
 
-  it('reads logged-out, machine-auth and stopped states from status', async () => {
+  it('reads logged-out, machine-auth, stopped and starting states from status', async () => {
     for (const [name, reason] of [
+      ['starting', 'starting'], // ipn/backend.go: Starting is a running tailscaled still connecting
       ['logged-out', 'logged-out'],
       ['needs-machine-auth', 'needs-machine-auth'],
       ['stopped', 'stopped'],

@@ -1,5 +1,7 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { type RunningDaemon, request, requestOne, startDaemon, subscribe, tempHome } from './helpers/daemon.js';
 import { type FakeTailscale, setupFakeTailscale, TS_NAME } from './helpers/fake-tailscale.js';
@@ -49,6 +51,11 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     ts = await setupFakeTailscale(t.host, await createTestCa(), tsIps.tailscaleV4, tsIps.tailscaleV6, [backend.port, other.port]);
     home = tempHome();
     daemon = await start();
+  });
+  // A failed test must not leave its scenario to the next ones.
+  afterEach(() => {
+    ts?.setScenario('running');
+    ts?.setFunnelPorts('443,8443,10000');
   });
   afterAll(async () => {
     await daemon?.stop();
@@ -103,7 +110,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     await enable({ type: 'tailscale-serve', options: { httpsPort: 443 } });
     const refused = await waitExposure('tailscale-serve', ['failed', 'active']);
     expect(refused).toMatchObject({ state: 'failed', reason: 'port-in-use' });
-    expect(refused.error).toMatch(/443 already serves http:\/\/127\.0\.0\.1:\d+; 8443 is free/);
+    expect(refused.error).toMatch(/443 already serves http:\/\/127\.0\.0\.1:\d+; Serve does not share it; 8443 is free/);
     await disable('tailscale-serve');
     await enable({ type: 'tailscale-serve' });
     const picked = await waitExposure('tailscale-serve', ['active', 'failed']);
@@ -118,6 +125,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
   for (const form of ['approval-exit', 'approval-wait'] as const) {
     it(`answers needs-approval with the link, then becomes active once approved (${form})`, async () => {
       ts.setScenario(form);
+      rmSync(join(ts.state, 'approved'), { force: true }); // left by the other form: this one must really wait
       await enable({ type: 'tailscale-serve' });
       const waiting = await waitExposure('tailscale-serve', ['needs-approval', 'failed', 'active']);
       expect(waiting).toMatchObject({
@@ -149,7 +157,14 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     expect(refused.json<{ message: string }>().message).toMatch(
       /options\.confirmPublic: tailscale-funnel puts the backend on the public internet/,
     );
-    expect((await enable({ type: 'tailscale-funnel', options: { confirmPublic: true, httpsPort: 8080 } })).status).toBe(400);
+    // The funnel-ports attribute (443, 8443, 10000 here) decides, not a fixed list.
+    await enable({ type: 'tailscale-funnel', options: { confirmPublic: true, httpsPort: 8080 } });
+    expect(await waitExposure('tailscale-funnel', ['failed', 'active'])).toMatchObject({
+      state: 'failed',
+      reason: 'funnel-port-not-allowed',
+      error: 'the funnel-ports attribute allows 443, 8443, 10000',
+    });
+    await disable('tailscale-funnel');
     await enable({ type: 'tailscale-funnel', options: { confirmPublic: true } });
     const x = await waitExposure('tailscale-funnel', ['active', 'failed']);
     expect(x).toMatchObject({ state: 'active', endpoint: { type: 'tailscale-funnel', scope: 'public' } });
@@ -205,6 +220,156 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     expect(health.problems).toContainEqual(
       expect.objectContaining({ code: 'ENDPOINTD_EXPOSURE_DROPPED', message: expect.stringMatching(/"gone"/) }),
     );
+  });
+
+  describe('ownership: never remove, widen or misreport what endpointd did not add (issue 16)', () => {
+    type Web = Record<string, { Handlers: Record<string, { Proxy?: string; Text?: string }> }>;
+    const web = () => (ts.serveConfig().Web ?? {}) as Web;
+    const funnelFlags = () => (ts.serveConfig().AllowFunnel ?? {}) as Record<string, boolean>;
+    const reset = async () => expect((await ts.cli(['serve', 'reset'])).exitCode).toBe(0);
+    const serveOf = (port: number) => `http://127.0.0.1:${port}`;
+
+    it("keeps a user's handlers through enable and disable: a root mount it reuses, a second mount, another app's port", async () => {
+      await reset();
+      await ts.cli(['serve', '--bg', '--https=443', serveOf(backend.port)]);
+      await ts.cli(['serve', '--bg', '--https=443', '--set-path=/docs', 'text:the docs']);
+      await ts.cli(['serve', '--bg', '--https=10000', `localhost:${other.port}`]);
+      const before = JSON.stringify(ts.serveConfig());
+      const calls = ts.invocations().length;
+      await enable({ type: 'tailscale-serve' });
+      const x = await waitExposure('tailscale-serve', ['active', 'failed']);
+      expect(x).toMatchObject({ state: 'active', endpoint: { url: `https://${TS_NAME}/`, status: 'verified' } });
+      expect(JSON.stringify(ts.serveConfig())).toBe(before); // reused, nothing added
+      await disable('tailscale-serve');
+      expect(JSON.stringify(ts.serveConfig())).toBe(before); // and nothing removed
+      expect(
+        ts
+          .invocations()
+          .slice(calls)
+          .some((a) => a.includes('off')),
+      ).toBe(false);
+    });
+
+    it('removes only its own mount with --set-path, also after a daemon restart, and leaves a mount added beside it', async () => {
+      await reset();
+      await ts.cli(['serve', '--bg', '--https=443', `localhost:${other.port}`]);
+      const calls = ts.invocations().length;
+      await enable({ type: 'tailscale-serve' });
+      expect(await waitExposure('tailscale-serve', ['active', 'failed'])).toMatchObject({ endpoint: { url: `https://${TS_NAME}:8443/` } });
+      expect(await daemon.stop()).toBe(0);
+      // While the daemon is down, the user mounts something beside endpointd's handler.
+      await ts.cli(['serve', '--bg', '--https=8443', '--set-path=/notes', 'text:notes']);
+      daemon = await start();
+      await waitExposure('tailscale-serve', ['active']);
+      await disable('tailscale-serve');
+      expect(Object.keys(web()[`${TS_NAME}:8443`]?.Handlers ?? {})).toEqual(['/notes']);
+      expect(Object.keys(web()[`${TS_NAME}:443`]?.Handlers ?? {})).toEqual(['/']);
+      expect(
+        ts
+          .invocations()
+          .slice(calls)
+          .filter((a) => a.includes('off')),
+      ).toEqual([['serve', '--https=8443', '--set-path=/', 'off']]);
+    });
+
+    it('puts a tailnet-only exposure beside a Funnel handler, never on it', async () => {
+      await reset();
+      await ts.cli(['funnel', '--bg', '--https=443', serveOf(backend.port)]);
+      await enable({ type: 'tailscale-serve' });
+      const x = await waitExposure('tailscale-serve', ['active', 'failed']);
+      expect(x).toMatchObject({ state: 'active', endpoint: { url: `https://${TS_NAME}:8443/`, scope: 'tailnet' } });
+      expect(funnelFlags()).toEqual({ [`${TS_NAME}:443`]: true }); // the public one stays public, and the only one
+      const listed = (await list()).endpoints.filter((e) => e.type.startsWith('tailscale-') && e.url.startsWith('https://'));
+      expect(listed.map((e) => [e.type, e.url, e.scope]).sort()).toEqual([
+        ['tailscale-funnel', `https://${TS_NAME}/`, 'public'],
+        ['tailscale-serve', `https://${TS_NAME}:8443/`, 'tailnet'],
+      ]);
+      await disable('tailscale-serve');
+      expect(Object.keys(web())).toEqual([`${TS_NAME}:443`]);
+    });
+
+    it("never makes a user's tailnet-only handler public: Funnel takes a free port", async () => {
+      await reset();
+      await ts.cli(['serve', '--bg', '--https=443', serveOf(backend.port)]);
+      await enable({ type: 'tailscale-funnel', options: { confirmPublic: true } });
+      const x = await waitExposure('tailscale-funnel', ['active', 'failed']);
+      expect(x).toMatchObject({ state: 'active', endpoint: { url: `https://${TS_NAME}:8443/`, scope: 'public' } });
+      expect(funnelFlags()).toEqual({ [`${TS_NAME}:8443`]: true });
+      await disable('tailscale-funnel');
+      expect(funnelFlags()).toEqual({});
+      expect(web()[`${TS_NAME}:443`]?.Handlers['/']?.Proxy).toBe(serveOf(backend.port));
+    });
+
+    it('honours the funnel-ports attribute, which the CLI itself checks only for 443', async () => {
+      await reset();
+      ts.setFunnelPorts('443');
+      try {
+        // The real CLI would accept --https=8443 here (funnel.go checks port 443 whatever is asked).
+        expect((await ts.cli(['funnel', '--bg', '--https=8443', serveOf(other.port)])).exitCode).toBe(0);
+        await reset();
+        await ts.cli(['serve', '--bg', '--https=443', `localhost:${other.port}`]);
+        await enable({ type: 'tailscale-funnel', options: { confirmPublic: true } });
+        const x = await waitExposure('tailscale-funnel', ['active', 'failed']);
+        expect(x).toMatchObject({ state: 'failed', reason: 'port-in-use' });
+        expect(x.error).toMatch(/^no HTTPS port is free for Funnel \(443: http:\/\/localhost:\d+\)$/);
+        await disable('tailscale-funnel');
+      } finally {
+        ts.setFunnelPorts('443,8443,10000');
+      }
+    });
+
+    it('lands on 8443 beside a foreground session on 443, and beside a TCP forward on 443', async () => {
+      await reset();
+      const session = await ts.foreground([`${other.port}`]);
+      try {
+        expect(Object.keys((ts.serveConfig().Foreground ?? {}) as object)).toHaveLength(1);
+        await enable({ type: 'tailscale-serve' });
+        expect(await waitExposure('tailscale-serve', ['active', 'failed'])).toMatchObject({
+          state: 'active',
+          endpoint: { url: `https://${TS_NAME}:8443/` },
+        });
+        await disable('tailscale-serve');
+      } finally {
+        await session.stop();
+      }
+      expect(ts.serveConfig().Foreground).toBeUndefined();
+      await ts.cli(['serve', '--bg', '--tcp=443', `tcp://localhost:${other.port}`]);
+      await enable({ type: 'tailscale-serve' });
+      expect(await waitExposure('tailscale-serve', ['active', 'failed'])).toMatchObject({
+        state: 'active',
+        endpoint: { url: `https://${TS_NAME}:8443/` },
+      });
+      await disable('tailscale-serve');
+      expect(ts.serveConfig().TCP).toEqual({ 443: { TCPForward: `localhost:${other.port}` } });
+    });
+
+    it('lists an HTTP listener as http://, a handler at /app with its path, and a Service', async () => {
+      await reset();
+      await ts.cli(['serve', '--bg', '--http=8080', serveOf(backend.port)]);
+      await ts.cli(['serve', '--bg', '--https=443', '--set-path=/app', `http://[::1]:${backend.port}`]);
+      await ts.setRaw({
+        ...ts.serveConfig(),
+        Services: {
+          'svc:app': {
+            TCP: { 443: { HTTPS: true } },
+            Web: { [`app.${TS_NAME.split('.').slice(1).join('.')}:443`]: { Handlers: { '/': { Proxy: serveOf(backend.port) } } } },
+          },
+        },
+      });
+      const l = await list();
+      const serve = l.endpoints.filter((e) => e.type === 'tailscale-serve');
+      expect(serve.map((e) => e.url).sort()).toEqual(
+        [`http://${TS_NAME}:8080/`, `https://${TS_NAME}/app/`, `https://app.${TS_NAME.split('.').slice(1).join('.')}/`].sort(),
+      );
+      expect(serve.find((e) => e.url.startsWith('http:'))).toMatchObject({ status: 'verified', tls: null });
+      expect(serve.find((e) => e.url.endsWith('/app/'))).toMatchObject({ status: 'verified' });
+      // The /app handler is not the backend's root: an exposure gets a port of its own.
+      await enable({ type: 'tailscale-serve' });
+      expect(await waitExposure('tailscale-serve', ['active', 'failed'])).toMatchObject({ endpoint: { url: `https://${TS_NAME}:8443/` } });
+      await disable('tailscale-serve');
+      expect(Object.keys(web()[`${TS_NAME}:443`]?.Handlers ?? {})).toEqual(['/app']);
+      await reset();
+    });
   });
 
   it('shows its state and version in /v1/providers, and the reason when tailscaled is down', async () => {
