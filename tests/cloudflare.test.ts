@@ -231,6 +231,61 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
     daemon = await start();
   });
 
+  describe('a token tunnel takes its hostname from the configuration the dashboard pushes (issue 16.5)', () => {
+    const tokenFile = () => {
+      const file = join(home, 'late.token');
+      writeFileSync(
+        file,
+        Buffer.from(JSON.stringify({ a: 'acct', t: '5b1a4e44-3c5f-4bb2-9d41-9a8c3e7f0002', s: 'late' })).toString('base64'),
+        {
+          mode: 0o600,
+        },
+      );
+      return file;
+    };
+    const spawns = () => cf.invocations().filter((a) => a.includes('--token-file')).length;
+
+    it('waits for an ingress that arrives 400 ms after ready, and picks the rule for this backend, not the first one', async () => {
+      cf.setNamedIngress(
+        [
+          { hostname: 'grafana.example.test', service: `http://localhost:${backend.port + 1}` },
+          { hostname: '*.example.test', service: `http://localhost:${backend.port}` },
+          { hostname: NAMED_HOST, service: `http://localhost:${backend.port}` },
+          { service: 'http_status:404' },
+        ],
+        400,
+      );
+      const before = spawns();
+      try {
+        await enable({ type: 'cloudflare-named', options: { tokenFile: tokenFile() } });
+        const x = await waitExposure('cloudflare-named', (e) => e.state === 'active' || e.state === 'failed');
+        expect(x).toMatchObject({ state: 'active', endpoint: { url: `https://${NAMED_HOST}/`, status: 'verified' } });
+        expect(spawns() - before).toBe(1); // waited, no restart
+        await disable('cloudflare-named');
+      } finally {
+        cf.setNamedIngress(null);
+      }
+    });
+
+    it('fails once, naming what the dashboard points where, when no rule serves this backend', async () => {
+      cf.setNamedIngress(
+        [{ hostname: 'grafana.example.test', service: `http://localhost:${backend.port + 1}` }, { service: 'http_status:404' }],
+        100,
+      );
+      const before = spawns();
+      try {
+        await enable({ type: 'cloudflare-named', options: { tokenFile: tokenFile() } });
+        const x = await waitExposure('cloudflare-named', (e) => e.state === 'failed');
+        expect(x).toMatchObject({ reason: 'no-ingress-for-backend', hint: expect.stringMatching(/Public Hostname/) });
+        expect(x.error).toContain(`grafana.example.test → http://localhost:${backend.port + 1}`);
+        expect(spawns() - before).toBe(1); // a lasting failure: not retried
+        await disable('cloudflare-named');
+      } finally {
+        cf.setNamedIngress(null);
+      }
+    });
+  });
+
   it('refuses a bad token with its reason', async () => {
     const tokenFile = join(home, 'bad.token');
     writeFileSync(tokenFile, Buffer.from(JSON.stringify({ a: 'acct', t: 'x', s: 'bad' })).toString('base64'));

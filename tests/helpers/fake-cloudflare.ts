@@ -15,6 +15,8 @@ export interface FakeCloudflare {
   setScenario(name: string): void;
   invocations(): string[][];
   setNamedOrigin(origin: string): void;
+  /** The dashboard's ingress rules a token tunnel is pushed, and how long after /ready turns 200 (null: the default single rule). */
+  setNamedIngress(rules: Array<{ hostname?: string; path?: string; service: string }> | null, delayMs?: number): void;
   stop(): Promise<void>;
 }
 
@@ -48,6 +50,10 @@ export async function setupFakeCloudflare(ns: string, ca: TestCa): Promise<FakeC
     },
     setScenario: (name) => writeFileSync(join(state, 'scenario'), name),
     setNamedOrigin: (origin) => writeFileSync(join(state, 'named-origin'), origin),
+    setNamedIngress(rules, delayMs = 200) {
+      writeFileSync(join(state, 'named-ingress'), JSON.stringify(rules));
+      writeFileSync(join(state, 'config-delay-ms'), String(delayMs));
+    },
     invocations: () =>
       existsSync(join(state, 'invocations.log'))
         ? readFileSync(join(state, 'invocations.log'), 'utf8')

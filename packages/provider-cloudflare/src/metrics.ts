@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { VersionedConfig } from './ingress.js';
 
 /** One metrics request: cloudflared's metrics server is on loopback and answers at once. */
 export const METRICS_TIMEOUT_MS = 2_000;
@@ -36,15 +37,14 @@ export async function readQuickTunnelHostname(port: number): Promise<string | nu
   }
 }
 
-/** Hostnames of the ingress rules, from /config (token mode: the dashboard's config). */
-export async function readIngressHostnames(port: number): Promise<string[]> {
+/** The configuration cloudflared runs with, and its version (-1 until a remotely managed tunnel gets its push). */
+export async function readVersionedConfig(port: number): Promise<VersionedConfig | null> {
   const res = await getMetrics(port, '/config');
-  if (res?.status !== 200) return [];
+  if (res?.status !== 200) return null;
   try {
-    const cfg = JSON.parse(res.body) as { config?: { ingress?: Array<{ hostname?: string }> } };
-    return (cfg.config?.ingress ?? []).map((r) => r.hostname).filter((h): h is string => typeof h === 'string' && h.length > 0);
+    return VersionedConfig.parse(JSON.parse(res.body));
   } catch {
-    return [];
+    return null;
   }
 }
 

@@ -16,8 +16,9 @@ import {
 } from '@endpointd/core';
 import * as z from 'zod';
 import { writeCloudflaredConfig } from './config-file.js';
+import { chooseIngressHostname } from './ingress.js';
 import { classifyLogLines, hostnameFromBanner, KEPT_LOG_LINES, redactLogLine } from './log-lines.js';
-import { freePort, isReady, readIngressHostnames, readQuickTunnelHostname } from './metrics.js';
+import { freePort, isReady, readQuickTunnelHostname, readVersionedConfig } from './metrics.js';
 import { CLOUDFLARE_HINTS, type CloudflareReason } from './reasons.js';
 
 /** Options of the Cloudflare provider. */
@@ -69,7 +70,7 @@ const NamedOptions = z
   });
 
 /** Reasons retrying cannot fix: the exposure stays failed until the user enables it again. */
-const PERMANENT: ReadonlySet<CloudflareReason> = new Set(['not-installed', 'bad-token', 'bad-credentials']);
+const PERMANENT: ReadonlySet<CloudflareReason> = new Set(['not-installed', 'bad-token', 'bad-credentials', 'no-ingress-for-backend']);
 
 /** Startup checks of /ready while a tunnel comes up (ms). */
 const READY_STARTUP_POLL_MS = 200;
@@ -166,6 +167,28 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
       return [...common, 'run', named.tunnelId ?? ''];
     };
 
+    // A token tunnel's ingress comes from the dashboard after the connection registers: /ready is
+    // 200 while /config still holds version -1 and the 503 default. Waited for here (not by a
+    // restart), then the hostname whose rule serves this backend is taken; none is a lasting failure.
+    const ingressFromDashboard = async (
+      attempt: AbortSignal,
+      began: number,
+    ): Promise<{ ok: true; value: string } | { ok: false; reason: CloudflareReason; error: string; permanent: true }> => {
+      const deadline = began + config.startTimeoutMs - READY_STARTUP_POLL_MS * 5;
+      let pushed = await readVersionedConfig(metricsPort);
+      while (!attempt.aborted && (pushed?.version ?? -1) < 0 && Date.now() < deadline) {
+        await delay(READY_STARTUP_POLL_MS, attempt);
+        pushed = await readVersionedConfig(metricsPort);
+      }
+      if (!pushed || pushed.version < 0) {
+        const error = `the tunnel connected, but the dashboard sent no configuration within ${Math.round((Date.now() - began) / 1000)} s`;
+        return { ok: false, reason: 'no-ingress-for-backend', error, permanent: true };
+      }
+      const choice = chooseIngressHostname(pushed, backend.port, named?.hostname);
+      if (!choice.ok) return { ok: false, reason: 'no-ingress-for-backend', error: choice.error, permanent: true };
+      return { ok: true, value: `https://${choice.hostname}/` };
+    };
+
     ctx.update({ state: 'starting' });
     await supervise<string>({
       name,
@@ -180,10 +203,10 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
       backoffMaxMs: config.backoffMaxMs,
       // Up once a connection is registered (/ready 200) and the hostname is known.
       async ready(child, attempt) {
+        const began = Date.now();
         while (!attempt.aborted && !(await isReady(metricsPort))) await delay(READY_STARTUP_POLL_MS, attempt);
-        const host = named
-          ? (named.hostname ?? (await readIngressHostnames(metricsPort))[0] ?? null)
-          : ((await readQuickTunnelHostname(metricsPort)) ?? hostnameFromBanner(child.lines));
+        if (named?.tokenFile) return await ingressFromDashboard(attempt, began);
+        const host = named ? (named.hostname ?? null) : ((await readQuickTunnelHostname(metricsPort)) ?? hostnameFromBanner(child.lines));
         if (!host) return { ok: false, reason: 'unknown', error: 'the tunnel came up without a hostname' };
         return { ok: true, value: `https://${host}/` };
       },

@@ -8,6 +8,7 @@ export const CloudflareReason = z.enum([
   'metrics-port-busy',
   'bad-token',
   'bad-credentials',
+  'no-ingress-for-backend',
   'exited-early',
   'start-timeout',
   'unknown',
@@ -26,6 +27,8 @@ export const CLOUDFLARE_HINTS: Readonly<Record<CloudflareReason, string>> = Obje
     'The tunnel token is not valid: copy it again from the Cloudflare dashboard (Zero Trust → Networks → Tunnels) into the token file.',
   'bad-credentials':
     'The credentials file or ingress config was refused: check the tunnel id, the credentials file path, and that the file belongs to that tunnel.',
+  'no-ingress-for-backend':
+    'The tunnel connected, but none of its public hostnames in the Cloudflare dashboard points to this backend: add one (Networks → Tunnels → Public Hostname) whose service is http://localhost:PORT, then enable again.',
   'exited-early':
     'cloudflared exited before the tunnel was ready: see the last log lines in `endpoints doctor`; endpointd restarts it with backoff.',
   'start-timeout': 'The tunnel did not become ready in time: check the network, then disable and enable it again.',
