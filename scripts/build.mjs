@@ -3,6 +3,7 @@
 // idle RSS drops from ~82 to ~66 MB). `import * as z` lets esbuild drop the parts of zod not used.
 // - endpoints (CLI): commands that need heavy code (qrcode) import it lazily into their own chunk.
 // - endpointd (daemon).
+// - endpointd-relay (apps/relay/dist): the relay people run on a public machine.
 // - client: the typed API client for GUIs (import 'endpointd/client'), as a library whose
 //   third-party dependencies stay the consumer's.
 // systeminformation and pino-pretty stay external: they are loaded lazily, only where needed.
@@ -48,4 +49,11 @@ await Promise.all([
   }),
   build({ ...common, entryPoints: { endpointd: 'apps/daemon/src/server.ts' }, banner: { js: `#!/usr/bin/env node\n${nodeGlobals}` } }),
   build({ ...common, entryPoints: { client: 'apps/daemon/src/client/index.ts' }, plugins: [thirdPartyExternal] }),
+  // endpointd-relay: the public relay, its own app (runs on another machine than the daemon).
+  build({
+    ...common,
+    outdir: 'apps/relay/dist',
+    entryPoints: { 'endpointd-relay': 'apps/relay/src/main.ts' },
+    banner: { js: '#!/usr/bin/env node' },
+  }),
 ]);

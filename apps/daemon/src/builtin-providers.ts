@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Provider } from '@endpointd/core';
 import { createCloudflareProvider } from '@endpointd/provider-cloudflare';
 import { createLanProvider } from '@endpointd/provider-lan';
+import { createRelayProvider } from '@endpointd/provider-relay';
 import { createSshProvider } from '@endpointd/provider-ssh';
 import { createTailscaleProvider } from '@endpointd/provider-tailscale';
 import { HOME_FILES } from './home.js';
@@ -18,6 +19,6 @@ export function createBuiltinProviders(daemon?: { home: string }): Provider[] {
     { hostName: () => tailscale.magicDnsName() },
   );
   const providers: Provider[] = [createLanProvider(), tailscale, ssh];
-  if (daemon) providers.push(createCloudflareProvider({ runDir: join(daemon.home, HOME_FILES.run) }));
+  if (daemon) providers.push(createCloudflareProvider({ runDir: join(daemon.home, HOME_FILES.run) }), createRelayProvider());
   return providers;
 }

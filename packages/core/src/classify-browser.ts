@@ -58,6 +58,7 @@ const SCOPE_BY_TYPE: Readonly<Record<Exclude<EndpointType, 'custom'>, Scope>> = 
   'tailscale-funnel': 'public',
   'cloudflare-quick': 'public',
   'cloudflare-named': 'public',
+  relay: 'public',
   'ssh-local-forward': 'client-loopback',
   'ssh-reverse': 'public',
 });

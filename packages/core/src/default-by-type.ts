@@ -9,6 +9,7 @@ export const AUTO_DEFAULT_ORDER: readonly EndpointType[] = Object.freeze([
   'tailscale-ip',
   'cloudflare-named',
   'cloudflare-quick',
+  'relay',
   'ssh-reverse',
   'custom',
 ]);

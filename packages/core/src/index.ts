@@ -7,6 +7,7 @@ export * from './connect-to.js';
 export * from './default-by-type.js';
 export * from './delay.js';
 export * from './endpoint.js';
+export * from './file-option.js';
 export * from './find-executable.js';
 export * from './http-probe.js';
 export * from './identity.js';

@@ -1,12 +1,13 @@
-import { lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import {
   BackoffOptions,
   type CandidateInput,
   type DiscoverContext,
   type DiscoverResult,
   delay,
+  ExistingFile,
   type ExposeContext,
   type Provider,
   type ProviderHealth,
@@ -39,20 +40,6 @@ export type CloudflareProviderOptions = z.input<typeof CloudflareProviderOptions
 
 const QuickOptions = z.object({}).strict();
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-
-/** A file option: an absolute path to an existing regular file (not a link, not a folder). */
-const ExistingFile = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .refine(isAbsolute, `${what} must be an absolute path`)
-    .refine((p) => {
-      try {
-        return lstatSync(p).isFile();
-      } catch {
-        return false;
-      }
-    }, `${what} must name an existing regular file (not a link or a folder)`);
 
 const NamedOptions = z
   .object({

@@ -14,6 +14,7 @@ it is verified (or fails, or needs your approval).
   cloudflare-quick                                         a random *.trycloudflare.com URL
   cloudflare-named  (--token-file F | --credentials-file F --tunnel ID) --hostname H
   ssh-reverse       --host [USER@]HOST [--remote-port N] [--public-url URL]
+  relay             --relay-url URL --token-file F [--name NAME]   through your endpointd-relay
 
 Options:
   --backend NAME     the daemon's backend (optional when it has one)
@@ -96,6 +97,8 @@ export async function runEnable(args: string[], out: NodeJS.WriteStream): Promis
       host: { type: 'string' },
       'remote-port': { type: 'string' },
       'public-url': { type: 'string' },
+      'relay-url': { type: 'string' },
+      name: { type: 'string' },
     },
     true,
   );
@@ -123,6 +126,8 @@ export async function runEnable(args: string[], out: NodeJS.WriteStream): Promis
   const remotePort = parseInteger(cmd, '--remote-port', values['remote-port'], 1, 65_535);
   if (remotePort !== undefined) options.remotePort = remotePort;
   if (values['public-url']) options.publicUrl = values['public-url'];
+  if (values['relay-url']) options.relayUrl = values['relay-url'];
+  if (values.name) options.name = values.name;
   const waitMs = (parseInteger(cmd, '--wait', values.wait, 0, 3_600) ?? 90) * 1_000;
 
   const client = connect();

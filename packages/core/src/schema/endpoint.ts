@@ -13,6 +13,7 @@ export const EndpointType = z.enum([
   'tailscale-funnel',
   'cloudflare-quick',
   'cloudflare-named',
+  'relay',
   'ssh-local-forward',
   'ssh-reverse',
   'custom',

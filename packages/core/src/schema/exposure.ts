@@ -9,6 +9,7 @@ export const ExposureType = EndpointType.extract([
   'tailscale-funnel',
   'cloudflare-quick',
   'cloudflare-named',
+  'relay',
   'ssh-reverse',
 ]);
 export type ExposureType = z.infer<typeof ExposureType>;

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import {
+  BackoffOptions,
+  backoffDelay,
+  type CandidateInput,
+  type DiscoverContext,
+  type DiscoverResult,
+  delay,
+  ExistingFile,
+  type ExposeContext,
+  type Provider,
+  registerSecret,
+} from '@endpointd/core';
+import * as z from 'zod';
+import { type AgentConnection, connectAgent, RelayRefusedError, RelayUnreachableError } from './agent.js';
+import { NAME_PATTERN } from './protocol.js';
+import { RELAY_HINTS, type RelayReason } from './reasons.js';
+
+/** Options of the relay provider. */
+export const RelayProviderOptions = z.object({
+  /** One connection attempt may take this long (ms). @default 10000 */
+  connectTimeoutMs: z.number().int().min(100).default(10_000),
+  ...BackoffOptions.shape,
+});
+export type RelayProviderOptions = z.input<typeof RelayProviderOptions>;
+
+const RelayUrl = z.string().refine((u) => URL.canParse(u) && ['http:', 'https:', 'ws:', 'wss:'].includes(new URL(u).protocol), {
+  error: 'relayUrl must be an http(s) or ws(s) URL such as https://relay.example.com',
+});
+
+const ExposeOptions = z
+  .object({
+    relayUrl: RelayUrl,
+    tokenFile: ExistingFile('tokenFile'),
+    /** The public name under the relay's base domain. @default the backend's name */
+    name: z.string().regex(NAME_PATTERN, 'name must be one DNS label (a-z, 0-9, -)').optional(),
+  })
+  .strict();
+
+/** Refusals retrying cannot fix: the exposure stays failed until enabled again. */
+function refusalReason(err: RelayRefusedError): { reason: RelayReason; permanent: boolean } {
+  if (err.status === 401 || err.refusal?.code === 'bad-token') return { reason: 'relay-bad-token', permanent: true };
+  if (err.refusal?.code === 'name-not-served' || err.refusal?.code === 'bad-name') return { reason: 'relay-name-refused', permanent: true };
+  return { reason: 'relay-refused', permanent: false };
+}
+
+/** Reach a backend through a self-hosted endpointd-relay: an outbound connection the relay forwards public traffic through. */
+export function createRelayProvider(options: RelayProviderOptions = {}): Provider {
+  const config = Object.freeze(RelayProviderOptions.parse(options));
+  /** backend name → the public URL while connected (kept, marked down, while reconnecting). */
+  const urls = new Map<string, string>();
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    for (const l of listeners) l();
+  };
+
+  async function discover(ctx: DiscoverContext): Promise<DiscoverResult> {
+    const url = urls.get(ctx.backend.name);
+    const candidates: CandidateInput[] = url ? [{ type: 'relay', url, label: 'endpointd relay (public)' }] : [];
+    return { candidates };
+  }
+
+  async function expose(ctx: ExposeContext): Promise<void> {
+    const { backend, signal } = ctx;
+    const opts = ExposeOptions.parse(ctx.options);
+    const name = (opts.name ?? backend.name).toLowerCase();
+    const fail = (reason: RelayReason, error: string, permanent = false) =>
+      ctx.update({ state: 'failed', reason, hint: RELAY_HINTS[reason], error, ...(permanent ? { permanent: true } : {}) });
+    let failures = 0;
+    ctx.update({ state: 'starting' });
+    while (!signal.aborted) {
+      // Read at every attempt: a token rotated in the file is picked up without re-enabling.
+      let token: string;
+      try {
+        token = readFileSync(opts.tokenFile, 'utf8').trim();
+      } catch {
+        fail('relay-bad-token', 'the token file cannot be read', true);
+        return;
+      }
+      registerSecret(token);
+      let connection: AgentConnection;
+      try {
+        connection = await connectAgent({
+          relayUrl: opts.relayUrl,
+          token,
+          name,
+          backendPort: backend.port,
+          signal,
+          timeoutMs: config.connectTimeoutMs,
+        });
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof RelayRefusedError) {
+          const { reason, permanent } = refusalReason(err);
+          fail(reason, err.message, permanent);
+          if (permanent) return;
+        } else {
+          fail('relay-unreachable', err instanceof RelayUnreachableError ? err.message : String(err));
+        }
+        await delay(backoffDelay(failures++, config.backoffInitialMs, config.backoffMaxMs), signal);
+        continue;
+      }
+      failures = 0;
+      urls.set(backend.name, connection.publicUrl);
+      ctx.update({ state: 'active', url: connection.publicUrl });
+      changed();
+      const ended = await connection.closed;
+      if (signal.aborted) break;
+      if (ended === 'replaced') {
+        urls.delete(backend.name);
+        changed();
+        fail('relay-replaced', `another agent connected to the relay as "${name}"`, true);
+        return;
+      }
+      // Dropped: the URL stays listed (and now fails verification) until the connection is back.
+      ctx.update({
+        state: 'starting',
+        reason: 'relay-disconnected',
+        hint: RELAY_HINTS['relay-disconnected'],
+        error: 'the relay connection dropped',
+      });
+      changed();
+      await delay(backoffDelay(failures++, config.backoffInitialMs, config.backoffMaxMs), signal);
+    }
+    urls.delete(backend.name);
+    changed();
+  }
+
+  return Object.freeze({
+    id: 'relay',
+    types: Object.freeze(['relay'] as const),
+    exposureTypes: Object.freeze(['relay'] as const),
+    exposureOptions: { relay: ExposeOptions },
+    discover,
+    expose,
+    watch(onChange: () => void) {
+      listeners.add(onChange);
+      return () => listeners.delete(onChange);
+    },
+  });
+}
