@@ -109,3 +109,64 @@ export async function waitForCarrier(ns: string, dev: string): Promise<void> {
   }
   throw new Error(`${dev} in ${ns} has no carrier after ${CARRIER_WAIT_MS} ms`);
 }
+
+/**
+ * Three machines for the relay: `relay` (a public server) between `agent` (the machine with the
+ * backend and endpointd, 10.78.1.0/24) and `client` (a phone, 10.78.2.0/24). The relay does not
+ * route between them, so the client reaches the backend only through the relay.
+ */
+export interface RelayTopology {
+  relay: string;
+  agent: string;
+  client: string;
+  /** The relay's address as the agent sees it, and as the client sees it. */
+  relayForAgent: string;
+  relayForClient: string;
+  destroy(): Promise<void>;
+}
+
+export async function createRelayTopology(tag: string): Promise<RelayTopology> {
+  const relay = await addNamespace(`epd-${tag}-r`);
+  const agent = await addNamespace(`epd-${tag}-a`);
+  const client = await addNamespace(`epd-${tag}-c`);
+  const t: RelayTopology = {
+    relay,
+    agent,
+    client,
+    relayForAgent: '10.78.1.1',
+    relayForClient: '10.78.2.1',
+    destroy: async () => {
+      for (const ns of [relay, agent, client]) await deleteNamespace(ns);
+    },
+  };
+  try {
+    for (const [peer, subnet] of [
+      [agent, '10.78.1'],
+      [client, '10.78.2'],
+    ] as const) {
+      await ip(
+        '-n',
+        relay,
+        'link',
+        'add',
+        `to-${peer === agent ? 'agent' : 'client'}`,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        peer,
+      );
+      await ip('-n', relay, 'addr', 'add', `${subnet}.1/24`, 'dev', `to-${peer === agent ? 'agent' : 'client'}`);
+      await ip('-n', relay, 'link', 'set', `to-${peer === agent ? 'agent' : 'client'}`, 'up');
+      await ip('-n', peer, 'addr', 'add', `${subnet}.2/24`, 'dev', 'eth0');
+      await ip('-n', peer, 'link', 'set', 'eth0', 'up');
+      await ip('-n', peer, 'route', 'add', 'default', 'via', `${subnet}.1`);
+    }
+  } catch (err) {
+    await t.destroy();
+    throw err;
+  }
+  return t;
+}

@@ -13,12 +13,17 @@ export interface NginxServer {
   /** Forward WebSocket upgrades (the usual reverse-proxy recipe). */
   websocket: boolean;
   upstream: string;
+  /** More directives for the location block (e.g. proxy_buffering off). */
+  extra?: string[];
 }
 
 const READY_TIMEOUT_MS = 10_000;
 
 /** Runs a real nginx (foreground, own prefix) inside a namespace, as a user's reverse proxy would. */
-export async function startNginx(ns: string, servers: NginxServer[]): Promise<{ stop(): Promise<void>; errorLog(): string }> {
+export async function startNginx(
+  ns: string,
+  servers: NginxServer[],
+): Promise<{ stop(): Promise<void>; errorLog(): string; accessLog(): string }> {
   const prefix = mkdtempSync(join(tmpdir(), 'endpointd-nginx-'));
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(prefix, d));
   const blocks = servers.map(
@@ -33,6 +38,7 @@ export async function startNginx(ns: string, servers: NginxServer[]): Promise<{ 
       proxy_http_version 1.1;
       proxy_set_header Host $host;
       ${s.websocket ? 'proxy_set_header Upgrade $http_upgrade;\n      proxy_set_header Connection "upgrade";' : ''}
+      ${(s.extra ?? []).join('\n      ')}
     }
   }`,
   );
@@ -45,9 +51,10 @@ worker_processes 1;
 user root;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
-events { worker_connections 128; }
+events { worker_connections 1024; }
 http {
-  access_log off;
+  log_format plain '$remote_addr "$request" $status';
+  access_log ${prefix}/access.log plain;
   client_body_temp_path ${prefix}/body;
   proxy_temp_path ${prefix}/proxy;
   fastcgi_temp_path ${prefix}/fastcgi;
@@ -73,5 +80,12 @@ ${blocks.join('\n')}
       await child;
     },
     errorLog: () => readFileSync(join(prefix, 'error.log'), 'utf8'),
+    accessLog: () => {
+      try {
+        return readFileSync(join(prefix, 'access.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
   };
 }

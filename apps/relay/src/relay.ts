@@ -262,6 +262,9 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     });
     session.on('connect', () => session.setLocalWindowSize(WINDOW));
     session.on('error', () => undefined); // a dropped agent: 'close' follows
+    // A proxy in front (nginx) passes the agent's FIN on as a half-close: an agent that stopped
+    // sending is gone, so the name is freed at once instead of holding requests until a ping fails.
+    socket.once('end', () => session.destroy());
     const agent: Agent = { name, session, connectedAt: Date.now(), remoteAddress, streams: 0 };
     const previous = agents.get(name);
     agents.set(name, agent);

@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:h
 import http2, { type IncomingHttpHeaders as H2Headers, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
+import { type ConnectToMap, resolveConnectTarget } from '@endpointd/core';
 import { AGENT_PATH, HOP_BY_HOP, NAME_HEADER, PUBLIC_URL_HEADER, REPLACED, type RelayRefusal, UPGRADE_PROTOCOL } from './protocol.js';
 
 const H2 = http2.constants;
@@ -41,6 +42,8 @@ export interface AgentOptions {
   backendPort: number;
   signal: AbortSignal;
   timeoutMs: number;
+  /** ENDPOINTD_CONNECT_TO, as probes honour it: the socket goes there, the name stays for SNI and Host. */
+  connectTo?: ConnectToMap;
 }
 
 function requestHeaders(headers: H2Headers): OutgoingHttpHeaders {
@@ -133,11 +136,17 @@ function readRefusal(res: http.IncomingMessage): Promise<RelayRefusal | null> {
 export function connectAgent(options: AgentOptions): Promise<AgentConnection> {
   const base = new URL(options.relayUrl);
   const secure = base.protocol === 'https:' || base.protocol === 'wss:';
-  const target = new URL(AGENT_PATH, `${secure ? 'https' : 'http'}://${base.host}`);
+  const port = Number(base.port) || (secure ? 443 : 80);
+  const to = resolveConnectTarget(options.connectTo ?? new Map(), base.hostname, port);
   return new Promise((resolve, reject) => {
-    const req = (secure ? https : http).request(target, {
+    const req = (secure ? https : http).request({
+      host: to.host,
+      port: to.port,
+      path: AGENT_PATH,
+      ...(secure ? { servername: base.hostname.replace(/^\[|\]$/g, '') } : {}),
       method: 'GET',
       headers: {
+        host: base.host,
         connection: 'Upgrade',
         upgrade: UPGRADE_PROTOCOL,
         authorization: `Bearer ${options.token}`,
@@ -163,6 +172,8 @@ export function connectAgent(options: AgentOptions): Promise<AgentConnection> {
       const publicUrl = String(res.headers[PUBLIC_URL_HEADER] ?? '');
       if (head.length > 0) socket.unshift(head);
       socket.setKeepAlive(true, 10_000);
+      // The relay (or a proxy in front of it) half-closing means it is gone: reconnect now.
+      socket.once('end', () => socket.destroy());
       const server = http2.createServer({ settings: { enableConnectProtocol: true, initialWindowSize: WINDOW } });
       let session: Http2Session | null = null;
       let replaced = false;
@@ -193,6 +204,10 @@ export function connectAgent(options: AgentOptions): Promise<AgentConnection> {
         if (headers[H2.HTTP2_HEADER_METHOD] === 'CONNECT') proxyWebSocket(stream, headers, options.backendPort);
         else proxyRequest(stream, headers, options.backendPort);
       });
+      // Over https the socket is a TLSSocket whose ALPN said nothing (alpnProtocol false), which
+      // Node's HTTP/2 server takes for an HTTP/1.1 client and drops. HTTP/2 here is what the
+      // upgrade agreed on, not ALPN: say so before handing the socket over.
+      if ('alpnProtocol' in socket) Object.defineProperty(socket, 'alpnProtocol', { value: 'h2', configurable: true });
       server.emit('connection', socket);
       const close = () => {
         (session as Http2Session | null)?.destroy();

@@ -3,12 +3,14 @@ import {
   BackoffOptions,
   backoffDelay,
   type CandidateInput,
+  type ConnectToMap,
   type DiscoverContext,
   type DiscoverResult,
   delay,
   ExistingFile,
   type ExposeContext,
   type Provider,
+  parseConnectTo,
   registerSecret,
 } from '@endpointd/core';
 import * as z from 'zod';
@@ -18,6 +20,8 @@ import { RELAY_HINTS, type RelayReason } from './reasons.js';
 
 /** Options of the relay provider. */
 export const RelayProviderOptions = z.object({
+  /** ENDPOINTD_CONNECT_TO for the connection to the relay. @default parsed from the environment */
+  connectTo: z.custom<ConnectToMap>((v) => v instanceof Map).optional(),
   /** One connection attempt may take this long (ms). @default 10000 */
   connectTimeoutMs: z.number().int().min(100).default(10_000),
   ...BackoffOptions.shape,
@@ -47,6 +51,7 @@ function refusalReason(err: RelayRefusedError): { reason: RelayReason; permanent
 /** Reach a backend through a self-hosted endpointd-relay: an outbound connection the relay forwards public traffic through. */
 export function createRelayProvider(options: RelayProviderOptions = {}): Provider {
   const config = Object.freeze(RelayProviderOptions.parse(options));
+  const connectTo = config.connectTo ?? parseConnectTo(process.env.ENDPOINTD_CONNECT_TO);
   /** backend name → the public URL while connected (kept, marked down, while reconnecting). */
   const urls = new Map<string, string>();
   const listeners = new Set<() => void>();
@@ -87,6 +92,7 @@ export function createRelayProvider(options: RelayProviderOptions = {}): Provide
           backendPort: backend.port,
           signal,
           timeoutMs: config.connectTimeoutMs,
+          connectTo,
         });
       } catch (err) {
         if (signal.aborted) break;
