@@ -158,7 +158,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     return passwordHash === null || matchesAny(basicPassword(header), passwordHash);
   }
 
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+  function onRequest(req: IncomingMessage, res: ServerResponse) {
     const path = req.url ?? '/';
     if (path.startsWith(RESERVED_PREFIX)) {
       if (path === STATUS_PATH && req.method === 'GET' && matchesAny(bearer(req.headers.authorization), tokenHashes)) {
@@ -230,7 +230,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     );
   }
 
-  function onAgent(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  function onAgent(req: IncomingMessage, socket: Duplex, head: Buffer) {
     attempts++;
     const remoteAddress = peerAddress(req.socket);
     if (!matchesAny(bearer(req.headers.authorization), tokenHashes)) {
@@ -289,7 +289,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     });
   }
 
-  function onPublicUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  function onPublicUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const fail = (status: number, text: string): void => {
       socket.end(
         `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,

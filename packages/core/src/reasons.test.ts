@@ -1,19 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatHint, REASON_HINTS } from './reasons.js';
-import { Reason } from './schema/reason.js';
 
 describe('reason table', () => {
-  it('has exactly one hint for every reason of the zod enum', () => {
-    expect(Object.keys(REASON_HINTS).sort()).toEqual([...Reason.options].sort());
-  });
-  it('lists every reason in the README with its hint, and nothing else', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const section = readme.split('<!-- reasons:start -->')[1]?.split('<!-- reasons:end -->')[0] ?? '';
-    // Tolerates the padding a Markdown formatter adds to table cells.
-    const rows = [...section.matchAll(/^\|\s*`([a-z0-9-]+)`\s*\|\s*(.*?)\s*\|\s*$/gm)].map((m) => [m[1], m[2]?.replaceAll('\\|', '|')]);
-    expect(Object.fromEntries(rows)).toEqual(REASON_HINTS);
-  });
+  // The enum and the README table are checked, with every provider's, in apps/daemon/src/readme-tables.test.ts.
   it('hints are single actionable sentences', () => {
     for (const hint of Object.values(REASON_HINTS)) {
       expect(hint).toMatch(/[.)]$/);

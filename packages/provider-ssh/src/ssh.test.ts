@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatDestination, parseDestination, ReverseOptions } from './destination.js';
-import { SSH_HINTS, SshReason } from './reasons.js';
 import { classifySshStderr } from './ssh-stderr.js';
 import { parseSshdT } from './sshd-state.js';
 
@@ -50,16 +48,6 @@ describe('sshd -T', () => {
       allowTcpForwarding: 'remote',
       permitOpen: 'any',
     });
-  });
-});
-
-describe('ssh reasons', () => {
-  it('has one hint per reason, and the README lists them all', () => {
-    expect(Object.keys(SSH_HINTS).sort()).toEqual([...SshReason.options].sort());
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const section = readme.split('<!-- ssh-reasons:start -->')[1]?.split('<!-- ssh-reasons:end -->')[0] ?? '';
-    const rows = [...section.matchAll(/^\|\s*`([a-z0-9-]+)`\s*\|\s*(.*?)\s*\|\s*$/gm)].map((m) => [m[1], m[2]?.replaceAll('\\|', '|')]);
-    expect(Object.fromEntries(rows)).toEqual(SSH_HINTS);
   });
 });
 
