@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { AUTO_DEFAULT_ORDER, EndpointType, ExposureType, scopeFor } from '@endpointd/core';
+import { describe, expect, it } from 'vitest';
+
+// docs/contract.md is the interface clients rely on; its tables are checked against the schemas.
+const DOC = readFileSync(new URL('../../../docs/contract.md', import.meta.url), 'utf8');
+
+describe('docs/contract.md agrees with the schemas', () => {
+  const section = DOC.split('## Endpoint types')[1]?.split('## Endpoint object')[0] ?? '';
+  const rows = [...section.matchAll(/^\| `([a-z-]+)` \| [^|]+ \| .+ \| (`[a-z-]+`|as configured) \|$/gm)].map((m) => [
+    m[1],
+    m[2]?.replaceAll('`', ''),
+  ]);
+
+  it('lists every endpoint type, in the enum order', () => {
+    expect(rows.map((r) => r[0])).toEqual([...EndpointType.options]);
+  });
+  it('gives each type the scope core gives it', () => {
+    for (const [type, scope] of rows) {
+      if (type === 'custom') expect(scope).toBe('as configured');
+      else expect(scopeFor(EndpointType.parse(type), 'example.com', null)).toBe(scope);
+    }
+  });
+  it('states the automatic default order', () => {
+    const text = DOC.split('With nothing saved: the first verified of')[1]?.split('Loopback')[0] ?? '';
+    expect([...text.matchAll(/`([a-z-]+)`/g)].map((m) => m[1])).toEqual([...AUTO_DEFAULT_ORDER]);
+  });
+  it('names every exposure type with its options', () => {
+    const text = DOC.split('Exposure types:')[1]?.split('Events on')[0] ?? '';
+    expect([...text.matchAll(/`([a-z-]+)` \(/g)].map((m) => m[1])).toEqual([...ExposureType.options]);
+  });
+});
