@@ -379,6 +379,29 @@ async function eventsSection(rows: Row[], fast: RunningBackend): Promise<void> {
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 const progress = (what: string) => process.stderr.write(`› ${what}\n`);
 
+/** Relay rows (issue 13): the same requests directly and through endpointd-relay, in one run. */
+async function relaySection(rows: Row[]): Promise<void> {
+  progress('relay latency and throughput');
+  const r = await execa(process.execPath, ['--import', 'tsx', '--conditions=source', `${REPO_ROOT}bench/relay-load.ts`]);
+  const m = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
+  rows.push({
+    benchmark: 'GET through endpointd-relay + agent (loopback, 1 000 sequential, keep-alive): p50 / p99',
+    measured: `${f(m.relayP50 ?? 0)} / ${f(m.relayP99 ?? 0)}`,
+    baseline: `${f(m.directP50 ?? 0)} / ${f(m.directP99 ?? 0)} (direct)`,
+    ratio: `${((m.relayP50 ?? 0) / (m.directP50 || 1)).toFixed(2)}×`,
+    target: 'report',
+    ok: true,
+  });
+  rows.push({
+    benchmark: 'GET through endpointd-relay + agent, 10 connections, median of 3 rounds',
+    measured: `${Math.round(m.relayRps ?? 0)} req/s`,
+    baseline: `${Math.round(m.directRps ?? 0)} req/s (direct)`,
+    ratio: `${((m.relayRps ?? 0) / (m.directRps || 1)).toFixed(2)}×`,
+    target: 'report',
+    ok: true,
+  });
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('npm run bench builds a network namespace: run it as root');
   await addNamespace(NS);
@@ -402,6 +425,11 @@ async function main(): Promise<void> {
     }
     if (process.argv.includes('--events-only')) {
       await eventsSection(rows, fast);
+      printTable(rows);
+      return;
+    }
+    if (process.argv.includes('--relay-only')) {
+      await relaySection(rows);
       printTable(rows);
       return;
     }
@@ -465,6 +493,7 @@ async function main(): Promise<void> {
       await eventsSection(rows, fast);
     }
     await discoveryScanSection(rows);
+    await relaySection(rows);
   } finally {
     await Promise.all(backends.map((b) => b.stop()));
     await deleteNamespace(NS);

@@ -207,10 +207,11 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       const status = Number(headers[H2.HTTP2_HEADER_STATUS] ?? 502);
       const out: OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(headers)) if (!k.startsWith(':') && v !== undefined) out[k] = v;
-      // SSE through a buffering proxy (nginx) must not wait for a full buffer.
-      if (String(out['content-type'] ?? '').startsWith('text/event-stream')) out['x-accel-buffering'] = 'no';
+      // SSE: headers at once, and a buffering proxy in front (nginx) must not wait for a full buffer.
+      const eventStream = String(out['content-type'] ?? '').startsWith('text/event-stream');
+      if (eventStream) out['x-accel-buffering'] = 'no';
       res.writeHead(status, out);
-      res.flushHeaders();
+      if (eventStream) res.flushHeaders();
       stream.pipe(res);
     });
     stream.on('error', () => {
@@ -218,8 +219,10 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       else res.destroy();
     });
     req.pipe(stream);
+    // Cancel only a stream whose client went away early: an RST_STREAM after every complete
+    // response would trip the agent's rapid-reset protection (CVE-2023-44487) and end the session.
     res.on('close', () => {
-      if (!stream.closed) stream.close(H2.NGHTTP2_CANCEL);
+      if (!res.writableFinished && !stream.closed) stream.close(H2.NGHTTP2_CANCEL);
     });
   }
 
@@ -256,6 +259,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       `HTTP/1.1 101 Switching Protocols\r\nupgrade: ${UPGRADE_PROTOCOL}\r\nconnection: Upgrade\r\n${PUBLIC_URL_HEADER}: ${publicUrl}\r\n\r\n`,
     );
     if (head.length > 0) socket.unshift(head);
+    (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true); // many small frames: no Nagle delay
     const session = http2.connect('http://agent', {
       createConnection: () => socket,
       settings: { initialWindowSize: WINDOW },

@@ -58,6 +58,9 @@ function responseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return out;
 }
 
+/** Connections to the backend are reused across public requests (as a reverse proxy's upstream pool). */
+const backendAgent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 });
+
 /** One public request: proxied to the backend on loopback, streamed both ways. */
 function proxyRequest(stream: ServerHttp2Stream, headers: H2Headers, backendPort: number): void {
   const authority = String(headers[H2.HTTP2_HEADER_AUTHORITY] ?? '');
@@ -68,7 +71,7 @@ function proxyRequest(stream: ServerHttp2Stream, headers: H2Headers, backendPort
       method: String(headers[H2.HTTP2_HEADER_METHOD] ?? 'GET'),
       path: String(headers[H2.HTTP2_HEADER_PATH] ?? '/'),
       headers: { ...requestHeaders(headers), host: authority },
-      agent: false,
+      agent: backendAgent,
     },
     (res) => {
       if (stream.destroyed) return res.destroy();
@@ -172,6 +175,7 @@ export function connectAgent(options: AgentOptions): Promise<AgentConnection> {
       const publicUrl = String(res.headers[PUBLIC_URL_HEADER] ?? '');
       if (head.length > 0) socket.unshift(head);
       socket.setKeepAlive(true, 10_000);
+      (socket as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true); // many small frames: no Nagle delay
       // The relay (or a proxy in front of it) half-closing means it is gone: reconnect now.
       socket.once('end', () => socket.destroy());
       const server = http2.createServer({ settings: { enableConnectProtocol: true, initialWindowSize: WINDOW } });
