@@ -152,6 +152,30 @@ describe('endpointd-relay with an agent, in process', () => {
     expect(await newer.closed).toBe('dropped');
   });
 
+  it('keeps the agent connected through 2 000 requests on reused connections (no RST_STREAM per response)', async () => {
+    const c = await agent('busy');
+    const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 10 });
+    const one = () =>
+      new Promise<number>((resolve, reject) => {
+        http
+          .get({ host: '127.0.0.1', port: relay.port, path: '/', headers: { host: 'busy.relay.test' }, agent: keepAlive }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          })
+          .on('error', reject);
+      });
+    const statuses = new Set<number>();
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (let i = 0; i < 200; i++) statuses.add(await one());
+      }),
+    );
+    keepAlive.destroy();
+    expect([...statuses]).toEqual([200]);
+    expect(relay.agents().some((a) => a.name === 'busy')).toBe(true);
+    c.close();
+  });
+
   it('serves its status only with an agent token', async () => {
     expect((await get(relay.port, '/_endpointd/status', 'x')).status).toBe(401);
     const s = await get(relay.port, '/_endpointd/status', 'x', { authorization: `Bearer ${TOKEN}` });
