@@ -7,7 +7,41 @@
 // - client: the typed API client for GUIs (import 'endpointd/client'), as a library whose
 //   third-party dependencies stay the consumer's.
 // systeminformation and pino-pretty stay external: they are loaded lazily, only where needed.
-import { build } from 'esbuild';
+import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// Nothing changed since the last build (every source, the lockfile and this script are older than
+// the stamp): done, so `npm start` shows the table without rebuilding. --force rebuilds anyway.
+const STAMP = 'apps/daemon/dist/.build-stamp';
+const OUTPUTS = [
+  'apps/daemon/dist/endpoints.js',
+  'apps/daemon/dist/endpointd.js',
+  'apps/daemon/dist/client.js',
+  'apps/relay/dist/endpointd-relay.js',
+];
+function newestInput() {
+  let newest = 0;
+  const visit = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  for (const root of ['packages', 'apps']) {
+    for (const pkg of readdirSync(root)) {
+      if (existsSync(join(root, pkg, 'src'))) visit(join(root, pkg, 'src'));
+      if (existsSync(join(root, pkg, 'package.json'))) newest = Math.max(newest, statSync(join(root, pkg, 'package.json')).mtimeMs);
+    }
+  }
+  for (const file of ['scripts/build.mjs', 'package.json', 'package-lock.json']) newest = Math.max(newest, statSync(file).mtimeMs);
+  return newest;
+}
+const upToDate =
+  !process.argv.includes('--force') && existsSync(STAMP) && OUTPUTS.every((o) => existsSync(o)) && statSync(STAMP).mtimeMs >= newestInput();
+if (upToDate) process.exit(0);
+const started = Date.now();
+const { build } = await import('esbuild'); // loaded only when there is something to build
 
 // Bundled CommonJS dependencies call require() and read __filename: give them both.
 const nodeGlobals = [
@@ -57,3 +91,6 @@ await Promise.all([
     banner: { js: '#!/usr/bin/env node' },
   }),
 ]);
+// Stamped with the time the build started: a source saved during the build is newer, and rebuilds.
+writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
+utimesSync(STAMP, started / 1000, started / 1000);

@@ -1,7 +1,9 @@
+import { realpathSync } from 'node:fs';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tag } from './helpers/list.js';
 import { addNamespace, deleteNamespace } from './helpers/netns.js';
-import { type RunningBackend, runEndpoints, startBackend } from './helpers/processes.js';
+import { REPO_ROOT, type RunningBackend, runEndpoints, startBackend } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
 
 describe('endpoints CLI usage', () => {
@@ -21,6 +23,20 @@ describe('endpoints CLI usage', () => {
     expect(r.stderr).toMatch(/Run 'endpoints.* --help' for usage/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).toBe('');
+  });
+
+  it('answers --version', async () => {
+    const r = await runEndpoints(null, ['--version']);
+    expect(r).toMatchObject({ exitCode: 0, stdout: expect.stringMatching(/^endpoints \d+\.\d+\.\d+$/) }); // execa strips the final newline
+  });
+
+  it('has its bins linked by npm ci, through committed entry files that load the build (npx endpoints works)', async () => {
+    for (const bin of ['endpoints', 'endpointd', 'endpointd-relay']) {
+      expect(realpathSync(`${REPO_ROOT}node_modules/.bin/${bin}`)).toMatch(new RegExp(`/apps/(daemon|relay)/bin/${bin}\\.js$`));
+    }
+    const r = await execa(`${REPO_ROOT}node_modules/.bin/endpoints`, ['--help'], { reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(String(r.stdout)).toMatch(/Usage: endpoints <command>/);
   });
 
   it('prints help for the tool and for list', async () => {

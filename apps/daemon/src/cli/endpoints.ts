@@ -1,4 +1,5 @@
 import { DaemonUnreachableError, EndpointdApiError } from '../client/endpointd-client.js';
+import { VERSION } from '../version.js';
 import { runBackends } from './backends-command.js';
 import { runDefault } from './default-command.js';
 import { runDiscover } from './discover-command.js';
@@ -24,7 +25,8 @@ Commands:
   qr         a QR code of the default endpoint
   doctor     what works, what does not, and what to do about it
 
-Run 'endpoints <command> --help' for a command's options. The daemon is \`endpointd\`.
+Run 'endpoints <command> --help' for a command's options, 'endpoints --version' for the version.
+The daemon is \`endpointd\`.
 `;
 
 type Command = (args: string[], out: NodeJS.WriteStream) => Promise<number>;
@@ -43,6 +45,10 @@ const COMMANDS: Record<string, Command> = {
 /** Runs the CLI and returns its exit code; never lets a stack trace reach the user. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`endpoints ${VERSION}\n`);
+    return EXIT_OK;
+  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP);
     return command === undefined ? EXIT_USAGE : EXIT_OK;
