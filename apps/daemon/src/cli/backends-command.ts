@@ -32,7 +32,7 @@ export async function runBackends(args: string[], out: NodeJS.WriteStream): Prom
       out.write(BACKENDS_HELP);
       return EXIT_OK;
     }
-    const backends = await connect().backends();
+    const backends = await (await connect()).backends();
     if (values.json) out.write(`${JSON.stringify(backends, null, 2)}\n`);
     else if (backends.length === 0) out.write('No backends. Add one with `endpoints backends add NAME --port N`.\n');
     else
@@ -57,7 +57,7 @@ export async function runBackends(args: string[], out: NodeJS.WriteStream): Prom
       const n = parseInteger(cmd, '--from-discovered', values['from-discovered'], 1, 4_194_304) as number;
       if (values.port !== undefined) throw new UsageError('--from-discovered takes the port from the service: drop --port', cmd);
       if (positionals.length > 1) throw new UsageError('expected at most one NAME', cmd);
-      const client = connect();
+      const client = await connect();
       const services = (await client.discovered()) ?? [];
       const byPort = services.find((s) => s.port === n);
       const byPid = services.find((s) => s.pid === n);
@@ -74,7 +74,7 @@ export async function runBackends(args: string[], out: NodeJS.WriteStream): Prom
     if (name === undefined || extra.length > 0) throw new UsageError('expected exactly one NAME', cmd);
     const port = parseInteger(cmd, '--port', values.port, 1, 65_535);
     if (port === undefined) throw new UsageError('--port N is required', cmd);
-    const added = await connect().addBackend(backendFromFlags(cmd, name, port, values));
+    const added = await (await connect()).addBackend(backendFromFlags(cmd, name, port, values));
     out.write(values.json ? `${JSON.stringify(added, null, 2)}\n` : `Added backend "${added.name}" on port ${added.port}.\n`);
     return EXIT_OK;
   }
@@ -85,7 +85,7 @@ export async function runBackends(args: string[], out: NodeJS.WriteStream): Prom
       return EXIT_OK;
     }
     if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError('expected exactly one NAME', cmd);
-    const removal = await connect().removeBackend(positionals[0]);
+    const removal = await (await connect()).removeBackend(positionals[0]);
     const stopped = removal.stoppedExposures.length ? ` Stopped its exposures: ${removal.stoppedExposures.join(', ')}.` : '';
     out.write(`Removed backend "${removal.backend}".${stopped}\n`);
     for (const f of removal.failedStops) out.write(`Could not stop ${f.type}: ${f.error}\n`);

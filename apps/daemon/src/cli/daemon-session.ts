@@ -1,10 +1,37 @@
+import { join } from 'node:path';
+import { isProcessAlive } from '@endpointd/core';
 import type { EndpointdClient } from '../client/endpointd-client.js';
 import { connectLocalDaemon } from '../client/local-daemon.js';
+import { HOME_FILES, homePath, readHomeFile } from '../home.js';
 import { UsageError } from './usage-error.js';
 
-/** Connects to the local daemon (token from $ENDPOINTD_HOME). */
-export function connect(): EndpointdClient {
-  return connectLocalDaemon();
+/** How long a command waits for a daemon that is still starting. */
+const STARTING_WAIT_MS = 5_000;
+
+/** The pid of a live daemon holding the home's lock, or null. */
+export function lockedDaemonPid(home: string): number | null {
+  const pid = Number(readHomeFile(join(home, HOME_FILES.lock))?.trim());
+  return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : null;
+}
+
+/**
+ * Connects to the local daemon (token from $ENDPOINTD_HOME). A daemon that holds the lock but
+ * does not answer yet is starting: the command waits for it (up to 5 s) instead of failing.
+ */
+export async function connect(): Promise<EndpointdClient> {
+  const home = homePath();
+  const deadline = Date.now() + STARTING_WAIT_MS;
+  for (;;) {
+    try {
+      const client = connectLocalDaemon();
+      if (lockedDaemonPid(home) === null) return client; // not starting: the command reports what it finds
+      await client.health();
+      return client;
+    } catch (err) {
+      if (lockedDaemonPid(home) === null || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 /** `--backend NAME`, optional when the daemon has exactly one backend. */

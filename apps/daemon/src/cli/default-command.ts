@@ -45,7 +45,7 @@ export async function runDefault(args: string[], out: NodeJS.WriteStream): Promi
     if (!parsed.success) throw new UsageError(`unknown type "${given}"; one of: ${EndpointType.options.join(', ')}`, cmd);
     type = parsed.data;
   }
-  const client = connect();
+  const client = await connect();
   const name = await selectBackend(client, cmd, values.backend);
   const resolution = values.clear
     ? await client.clearDefault(name)

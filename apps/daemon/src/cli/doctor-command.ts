@@ -30,7 +30,7 @@ export async function runDoctor(args: string[], out: NodeJS.WriteStream): Promis
     return EXIT_OK;
   }
   const p = createPalette(out);
-  const client = connect();
+  const client = await connect();
   const health = await client.health().catch((err: unknown) => {
     if (err instanceof DaemonUnreachableError) return null;
     throw err;

@@ -130,7 +130,7 @@ export async function runEnable(args: string[], out: NodeJS.WriteStream): Promis
   if (values.name) options.name = values.name;
   const waitMs = (parseInteger(cmd, '--wait', values.wait, 0, 3_600) ?? 90) * 1_000;
 
-  const client = connect();
+  const client = await connect();
   const backend = await selectBackend(client, cmd, values.backend);
   const exposure = await enableAndWait(client, backend, type, options, waitMs);
   out.write(values.json ? `${JSON.stringify(exposure, null, 2)}\n` : describe(exposure));
@@ -147,7 +147,7 @@ export async function runDisable(args: string[], out: NodeJS.WriteStream): Promi
   }
   const parsed = ExposureType.safeParse(positionals[0]);
   if (!parsed.success || positionals.length !== 1) throw new UsageError(`expected one TYPE: ${ExposureType.options.join(', ')}`, cmd);
-  const client = connect();
+  const client = await connect();
   const backend = await selectBackend(client, cmd, values.backend);
   const exposure = await client.disable(backend, parsed.data);
   out.write(values.json ? `${JSON.stringify(exposure, null, 2)}\n` : describe(exposure));

@@ -1,6 +1,7 @@
 import { DaemonUnreachableError, EndpointdApiError } from '../client/endpointd-client.js';
 import { VERSION } from '../version.js';
 import { runBackends } from './backends-command.js';
+import { runDaemon } from './daemon-command.js';
 import { runDefault } from './default-command.js';
 import { runDiscover } from './discover-command.js';
 import { runDoctor } from './doctor-command.js';
@@ -24,6 +25,7 @@ Commands:
   disable    stop an exposure
   qr         a QR code of the default endpoint
   doctor     what works, what does not, and what to do about it
+  daemon     start (in the background, returning once it answers), stop or status of endpointd
 
 Run 'endpoints <command> --help' for a command's options, 'endpoints --version' for the version.
 The daemon is \`endpointd\`.
@@ -40,6 +42,7 @@ const COMMANDS: Record<string, Command> = {
   disable: runDisable,
   qr: runQr,
   doctor: runDoctor,
+  daemon: runDaemon,
 };
 
 /** Runs the CLI and returns its exit code; never lets a stack trace reach the user. */

@@ -64,10 +64,10 @@ export async function runList(args: string[], out: NodeJS.WriteStream): Promise<
       if (values[flag] !== undefined)
         throw new UsageError(`--${flag} goes with --port (the daemon keeps these per backend: see \`endpoints backends add\`)`, cmd);
     }
-    let client: ReturnType<typeof connect>;
+    let client: Awaited<ReturnType<typeof connect>>;
     let name: string;
     try {
-      client = connect();
+      client = await connect();
       name = await selectBackend(client, cmd, values.backend);
     } catch (err) {
       // Neither --port nor a backend of a running daemon: show what listens here and how to pick.

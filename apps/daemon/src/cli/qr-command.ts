@@ -24,7 +24,7 @@ export async function runQr(args: string[], out: NodeJS.WriteStream): Promise<nu
     if (!parsed.success) throw new UsageError(`unknown type "${positionals[0]}"; one of: ${EndpointType.options.join(', ')}`, cmd);
     type = parsed.data;
   }
-  const client = connect();
+  const client = await connect();
   const name = await selectBackend(client, cmd, values.backend);
   const list = await client.endpoints(name);
   const resolution = type ? resolveDefault(list.endpoints, type) : list.default;

@@ -20,7 +20,7 @@ export async function runWatch(args: string[], out: NodeJS.WriteStream): Promise
     out.write(WATCH_HELP);
     return EXIT_OK;
   }
-  const client = connect();
+  const client = await connect();
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);

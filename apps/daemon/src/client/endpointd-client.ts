@@ -39,9 +39,9 @@ export class DaemonUnreachableError extends Error {
   override readonly name = 'DaemonUnreachableError';
   constructor(
     readonly baseUrl: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; message?: string },
   ) {
-    super(`endpointd is not running (no answer at ${baseUrl})`, options);
+    super(options?.message ?? `endpointd is not running (no answer at ${baseUrl})`, options);
   }
 }
 
