@@ -106,12 +106,12 @@ describe.skipIf(unavailable)('the endpoints CLI against a running daemon', () =>
     // Another command says how to start it (exit 1)…
     const r = await runEndpoints(t.host, ['backends', 'list'], { ENDPOINTD_HOME: home, ENDPOINTD_URL: 'http://127.0.0.1:9' });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/endpointd is not running.*\nStart it with `endpointd --backend NAME=PORT`/);
+    expect(r.stderr).toMatch(/endpointd is not running.*\nStart it with `endpoints daemon start --backend NAME=PORT`/);
     // …and `list`, which has a backend to suggest (the one listening here), says both (exit 2).
     const l = await runEndpoints(t.host, ['list'], { ENDPOINTD_HOME: home, ENDPOINTD_URL: 'http://127.0.0.1:9' });
     expect(l.exitCode).toBe(2);
     expect(l.stderr).toMatch(
-      /endpointd is not running.*start it with `endpointd --backend NAME=PORT`.*choose one: endpoints list --port \d+/,
+      /endpointd is not running.*start it with `endpoints daemon start --backend NAME=PORT`.*choose one: endpoints list --port \d+/,
     );
   });
 

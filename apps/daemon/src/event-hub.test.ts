@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createEventHub, MAX_BUFFERED_BYTES } from './event-hub.js';
+import { createEventHub, MAX_BUFFERED_BYTES, REPLAY_EVENTS } from './event-hub.js';
 
 /** A real stream that accepts writes but never drains: a subscriber that stopped reading. */
 function stalled(): Writable {
@@ -17,12 +17,13 @@ function reading(sink: string[]): Writable {
 }
 
 describe('event hub', () => {
-  it('drops a subscriber that stops reading once its backlog passes the limit, and keeps serving the others', () => {
+  const none = async () => [];
+  it('drops a subscriber that stops reading once its backlog passes the limit, and keeps serving the others', async () => {
     const hub = createEventHub({ heartbeatMs: 60_000 });
     const slow = stalled();
     const received: string[] = [];
-    hub.subscribe(slow as unknown as ServerResponse, null);
-    hub.subscribe(reading(received) as unknown as ServerResponse, null);
+    await hub.subscribe(slow as unknown as ServerResponse, null, undefined, none);
+    await hub.subscribe(reading(received) as unknown as ServerResponse, null, undefined, none);
     const payload = { blob: 'x'.repeat(64 * 1024) };
     for (let i = 0; i * 64 * 1024 < MAX_BUFFERED_BYTES * 2; i++) hub.publish('endpoints', payload, 'app');
     expect(slow.destroyed).toBe(true);
@@ -30,16 +31,65 @@ describe('event hub', () => {
     expect(received.filter((c) => c.startsWith('id: ')).length).toBeGreaterThan(16);
     hub.close();
   });
-  it('sends only the subscribed backend, numbers events and formats them as SSE', () => {
+  it('sends only the subscribed backend, numbers events and formats them as SSE', async () => {
     const hub = createEventHub({ heartbeatMs: 60_000 });
     const got: string[] = [];
-    hub.subscribe(reading(got) as unknown as ServerResponse, 'app');
+    await hub.subscribe(reading(got) as unknown as ServerResponse, 'app', undefined, none);
     hub.publish('default', { backend: 'other' }, 'other');
     hub.publish('default', { backend: 'app' }, 'app');
     hub.publish('provider', [], null);
-    expect(got.join('')).toBe(
-      'retry: 3000\n: connected\n\nid: 2\nevent: default\ndata: {"backend":"app"}\n\nid: 3\nevent: provider\ndata: []\n\n',
+    const text = got.join('');
+    const run = /id: (\w+)\.2/.exec(text)?.[1];
+    expect(text).toBe(
+      `retry: 3000\n: connected\n\nid: ${run}.2\nevent: default\ndata: {"backend":"app"}\n\nid: ${run}.3\nevent: provider\ndata: []\n\n`,
     );
+    hub.close();
+  });
+
+  it('starts with the snapshot, and live events published while it is built follow it, in order', async () => {
+    const hub = createEventHub({ heartbeatMs: 60_000 });
+    const got: string[] = [];
+    let release: () => void = () => undefined;
+    const subscribed = hub.subscribe(reading(got) as unknown as ServerResponse, null, undefined, async () => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return [{ event: 'snapshot', data: { backend: 'app' } }];
+    });
+    hub.publish('default', { during: true }, 'app'); // while the snapshot is being built
+    release();
+    await subscribed;
+    const events = [...got.join('').matchAll(/event: (\w+)/g)].map((m) => m[1]);
+    expect(events).toEqual(['snapshot', 'default']);
+    hub.close();
+  });
+
+  it('replays what a reconnecting client missed, and resets one it cannot resume', async () => {
+    const hub = createEventHub({ heartbeatMs: 60_000 });
+    const first: string[] = [];
+    await hub.subscribe(reading(first) as unknown as ServerResponse, null, undefined, none);
+    hub.publish('default', { n: 1 }, 'app');
+    const lastSeen = /id: (\S+)/.exec(first.join(''))?.[1] ?? '';
+    hub.publish('default', { n: 2 }, 'app');
+    hub.publish('default', { n: 3 }, 'other');
+    const resumed: string[] = [];
+    await hub.subscribe(reading(resumed) as unknown as ServerResponse, 'app', lastSeen, async () => {
+      throw new Error('no snapshot when resuming');
+    });
+    expect([...resumed.join('').matchAll(/data: (.*)/g)].map((m) => m[1])).toEqual(['{"n":2}']);
+
+    const stale: string[] = [];
+    await hub.subscribe(reading(stale) as unknown as ServerResponse, 'app', 'earlier-run.7', async () => [
+      { event: 'snapshot', data: { s: 1 } },
+    ]);
+    expect([...stale.join('').matchAll(/event: (\w+)\ndata: (.*)/g)].map((m) => [m[1], m[2]])).toEqual([
+      ['reset', '{"reason":"daemon-restarted"}'],
+      ['snapshot', '{"s":1}'],
+    ]);
+    for (let i = 0; i < REPLAY_EVENTS + 5; i++) hub.publish('provider', [], null);
+    const behind: string[] = [];
+    await hub.subscribe(reading(behind) as unknown as ServerResponse, null, lastSeen, async () => []);
+    expect(behind.join('')).toContain('data: {"reason":"too-far-behind"}');
     hub.close();
   });
 });

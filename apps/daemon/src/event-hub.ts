@@ -8,17 +8,38 @@ export const MAX_BUFFERED_BYTES = 1024 * 1024;
 /** Subscribers at once; one more is refused (503), so clients cannot exhaust memory or sockets. */
 export const DEFAULT_MAX_SUBSCRIBERS = 1024;
 
+/** Events kept for replay to a client that reconnects with Last-Event-ID. */
+export const REPLAY_EVENTS = 512;
+
 interface Subscriber {
   res: ServerResponse;
   /** Only events of this backend (null: all). */
   backend: string | null;
+  /** Live events held back while the snapshot is written first; null once live. */
+  queue: string[] | null;
+}
+
+/** One event to write ahead of the live ones (a snapshot). */
+export interface OpeningEvent {
+  event: DaemonEventName;
+  data: unknown;
 }
 
 /** Fans daemon events out to Server-Sent-Events subscribers. */
 export interface EventHub {
   /** False when the hub is full: the caller answers 503 instead. */
   canSubscribe(): boolean;
-  subscribe(res: ServerResponse, backend: string | null): void;
+  /**
+   * Adds a subscriber. With a Last-Event-ID of this daemon run still in the replay buffer, the
+   * missed events are replayed; otherwise `snapshot()` is written first (after a `reset` when an
+   * id could not be resumed). Live events published meanwhile follow, in order.
+   */
+  subscribe(
+    res: ServerResponse,
+    backend: string | null,
+    lastEventId: string | undefined,
+    snapshot: () => Promise<OpeningEvent[]>,
+  ): Promise<void>;
   publish(event: DaemonEventName, data: unknown, backend: string | null): void;
   readonly size: number;
   close(): void;
@@ -28,9 +49,19 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   const maxSubscribers = options.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS;
   const subscribers = new Set<Subscriber>();
+  // Ids are "<run>.<n>": an id from an earlier run of the daemon cannot be resumed, and says so.
+  const run = Date.now().toString(36);
   let nextId = 1;
+  const replay: Array<{ n: number; backend: string | null; chunk: string }> = [];
+  const matches = (sub: Subscriber, backend: string | null) => sub.backend === null || backend === null || sub.backend === backend;
+  const frame = (id: number, event: DaemonEventName, data: unknown) =>
+    `id: ${run}.${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
   function write(sub: Subscriber, chunk: string): void {
+    if (sub.queue) {
+      sub.queue.push(chunk);
+      return;
+    }
     if (sub.res.destroyed) {
       subscribers.delete(sub);
       return;
@@ -49,15 +80,31 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
 
   return {
     canSubscribe: () => subscribers.size < maxSubscribers,
-    subscribe(res, backend) {
-      const sub = { res, backend };
+    async subscribe(res, backend, lastEventId, snapshot) {
+      const sub: Subscriber = { res, backend, queue: [] };
       subscribers.add(sub);
       res.on('close', () => subscribers.delete(sub));
-      write(sub, 'retry: 3000\n: connected\n\n');
+      const opening: string[] = ['retry: 3000\n: connected\n\n'];
+      const [idRun, idN] = (lastEventId ?? '').split('.');
+      const resumeFrom = Number(idN);
+      const oldest = replay[0]?.n ?? nextId;
+      if (lastEventId && idRun === run && Number.isInteger(resumeFrom) && resumeFrom >= oldest - 1 && resumeFrom < nextId) {
+        for (const e of replay) if (e.n > resumeFrom && matches(sub, e.backend)) opening.push(e.chunk);
+      } else {
+        if (lastEventId) opening.push(frame(nextId - 1, 'reset', { reason: idRun === run ? 'too-far-behind' : 'daemon-restarted' }));
+        const id = nextId - 1; // a client that reconnects after the snapshot resumes from here
+        for (const e of await snapshot()) opening.push(frame(id, e.event, e.data));
+      }
+      const queued = sub.queue ?? [];
+      sub.queue = null;
+      for (const chunk of [...opening, ...queued]) write(sub, chunk);
     },
     publish(event, data, backend) {
-      const chunk = `id: ${nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-      for (const sub of subscribers) if (sub.backend === null || backend === null || sub.backend === backend) write(sub, chunk);
+      const n = nextId++;
+      const chunk = frame(n, event, data);
+      replay.push({ n, backend, chunk });
+      if (replay.length > REPLAY_EVENTS) replay.shift();
+      for (const sub of subscribers) if (matches(sub, backend)) write(sub, chunk);
     },
     get size() {
       return subscribers.size;

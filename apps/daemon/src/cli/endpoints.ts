@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof DaemonUnreachableError) {
       process.stderr.write(
-        `${where}: ${err.message}.\nStart it with \`endpointd --backend NAME=PORT\` (or \`endpointd service install\`), or run \`endpoints list --port N\` for a one-shot list without it.\n`,
+        `${where}: ${err.message}.\nStart it with \`endpoints daemon start --backend NAME=PORT\` (or \`endpointd service install\`), or run \`endpoints list --port N\` for a one-shot list without it.\n`,
       );
       return EXIT_FAILED;
     }

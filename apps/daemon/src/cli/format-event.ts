@@ -31,6 +31,18 @@ export function formatEvent(e: DaemonEvent): string {
     }
     case 'provider':
       return `${time()} providers: ${e.data.map((p) => `${p.id} ${p.available ? 'ok' : `unavailable (${p.reason})`}`).join(', ')}`;
+    case 'snapshot': {
+      const { backend, list, exposures } = e.data;
+      const chosen = list?.endpoints.find((ep) => ep.isDefault);
+      const verified = list?.endpoints.filter((ep) => ep.status === 'verified').length ?? 0;
+      const state = list
+        ? `${verified} of ${list.endpoints.length} verified; default ${chosen ? `${chosen.url} (${chosen.type})` : 'none'}`
+        : 'not verified yet';
+      const exp = exposures.map((x) => `${x.type} ${x.state}`).join(', ');
+      return `${time()} now ${backend}: ${state}${exp ? `; exposures: ${exp}` : ''}`;
+    }
+    case 'reset':
+      return `${time()} (missed events could not be replayed: ${e.data.reason}; the current state follows)`;
     case 'discovered':
       return `${time()} discovered: ${e.data.services.map((s) => `${s.port} ${s.app.label}`).join(', ') || 'nothing listening'}`;
   }

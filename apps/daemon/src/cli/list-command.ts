@@ -77,7 +77,7 @@ export async function runList(args: string[], out: NodeJS.WriteStream): Promise<
       const services = (await discoverHere())?.filter((s) => s.app.id !== 'tcp') ?? [];
       const daemonNote =
         err instanceof DaemonUnreachableError
-          ? `${err.message}; start it with \`endpointd --backend NAME=PORT\` to keep lists verified, or `
+          ? `${err.message}; start it with \`endpoints daemon start --backend NAME=PORT\` to keep lists verified, or `
           : '';
       if (services.length === 0) throw new UsageError(`${daemonNote}give --port N (nothing that speaks HTTP listens here yet)`, cmd);
       out.write(`Which backend? These listen here:\n\n${formatDiscovered(services)}\n`);

@@ -5,7 +5,8 @@ import { EXIT_FAILED, EXIT_OK } from './usage-error.js';
 
 export const WATCH_HELP = `Usage: endpoints watch [--backend NAME] [--json]
 
-Prints the daemon's events as they happen (endpoints, default, exposure, provider) until Ctrl-C.
+Prints the current state of each backend at once (a snapshot), then the daemon's events as they
+happen (endpoints, default, exposure, provider, discovered) until Ctrl-C.
 
 Options:
   --backend NAME   only this backend's events

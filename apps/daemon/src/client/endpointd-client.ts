@@ -3,6 +3,7 @@ import {
   BackendInfo,
   type BackendInput,
   BackendRemoval,
+  BackendSnapshot,
   DefaultChange,
   DefaultResolution,
   DiscoveredService,
@@ -13,6 +14,7 @@ import {
   type ExposureType,
   Health,
   ProviderStatus,
+  StreamReset,
 } from '@endpointd/core';
 import * as z from 'zod';
 import { fetchTransport, type Transport } from './transport.js';
@@ -52,6 +54,8 @@ const EVENT_DATA = {
   exposure: Exposure,
   provider: z.array(ProviderStatus),
   discovered: z.object({ services: z.array(DiscoveredService) }),
+  snapshot: BackendSnapshot,
+  reset: StreamReset,
 } as const;
 
 /** One event of the stream, typed by its name, with the SSE id it was sent with. */
@@ -76,12 +80,16 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
   const timeoutMs = options.timeoutMs ?? CLIENT_TIMEOUT_MS;
   const enc = encodeURIComponent;
 
-  async function send(method: string, path: string, body?: unknown, signal?: AbortSignal) {
+  async function send(method: string, path: string, body?: unknown, signal?: AbortSignal, extraHeaders: Record<string, string> = {}) {
     try {
       return await transport({
         method,
         url: `${base}${path}`,
-        headers: { authorization: `Bearer ${options.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...extraHeaders,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: signal ?? AbortSignal.timeout(timeoutMs),
       });
@@ -104,12 +112,17 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
     return schema.parse(json);
   }
 
-  async function* events(opts: { backend?: string; signal?: AbortSignal } = {}): AsyncGenerator<DaemonEvent> {
+  /**
+   * The event stream: a `snapshot` per backend first, then changes. Pass the `id` of the last
+   * event seen as `lastEventId` when reconnecting to get only what was missed (or a `reset`).
+   */
+  async function* events(opts: { backend?: string; signal?: AbortSignal; lastEventId?: string } = {}): AsyncGenerator<DaemonEvent> {
     const res = await send(
       'GET',
       `/v1/events${opts.backend ? `?backend=${enc(opts.backend)}` : ''}`,
       undefined,
       opts.signal ?? new AbortController().signal,
+      opts.lastEventId ? { 'last-event-id': opts.lastEventId } : {},
     );
     if (res.status !== 200) {
       const parsed = ApiError.safeParse(await res.text().then(JSON.parse, () => null));

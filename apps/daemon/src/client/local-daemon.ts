@@ -25,7 +25,7 @@ export function connectLocalDaemon(env: NodeJS.ProcessEnv = process.env): Endpoi
   // Not "no answer": say where the token was looked for, the usual cause being another home.
   if (token === null)
     throw new DaemonUnreachableError(baseUrl, {
-      message: `endpointd has not run with this home: there is no token in ${home} (set ENDPOINTD_HOME if the daemon uses another one)`,
+      message: `endpointd is not running with this home: there is no token in ${home} (set ENDPOINTD_HOME if the daemon uses another one)`,
     });
   return createEndpointdClient({ baseUrl, token, transport: nodeHttpTransport });
 }

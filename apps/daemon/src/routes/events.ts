@@ -13,7 +13,8 @@ export const eventRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (app
       schema: {
         tags: ['events'],
         security: SECURITY,
-        description: 'A text/event-stream of `endpoints`, `default`, `exposure` and `provider` events, with heartbeat comments.',
+        description:
+          'A text/event-stream: first a `snapshot` per backend, then `endpoints`, `default`, `exposure`, `provider` and `discovered` events, with heartbeat comments. Each event has an id; a client that reconnects with Last-Event-ID gets what it missed, or a `reset` followed by snapshots.',
         querystring: z.object({ backend: BackendName.optional() }),
         response: ERROR_RESPONSES,
       },
@@ -37,7 +38,22 @@ export const eventRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (app
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      daemon.hub.subscribe(reply.raw, backend);
+      const lastEventId = req.headers['last-event-id'];
+      await daemon.hub.subscribe(reply.raw, backend, typeof lastEventId === 'string' ? lastEventId : undefined, async () => {
+        const names = backend === null ? daemon.book.list().map((b) => b.name) : [backend];
+        return await Promise.all(
+          names.map(async (name) => ({
+            event: 'snapshot' as const,
+            data: {
+              backend: name,
+              // Never waits for probes: before the first verification the list is null, and an
+              // `endpoints` event follows.
+              list: daemon.cache.refreshedAt(name) === null ? null : (await daemon.cache.get(name)).list,
+              exposures: daemon.exposures.list(name),
+            },
+          })),
+        );
+      });
     },
   );
 };

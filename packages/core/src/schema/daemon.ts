@@ -1,7 +1,8 @@
 import * as z from 'zod';
+import { EndpointList } from './api.js';
 import { Backend, BackendName } from './backend.js';
 import { EndpointType } from './endpoint.js';
-import { ExposureOptions, ExposureType, OwnedSetup } from './exposure.js';
+import { Exposure, ExposureOptions, ExposureType, OwnedSetup } from './exposure.js';
 
 /** A third-party provider module named in the config: an npm package name or a path. */
 export const PluginSpec = z.union([
@@ -117,6 +118,24 @@ export const ProviderStatus = z.object({
 });
 export type ProviderStatus = z.infer<typeof ProviderStatus>;
 
-/** The payloads of the event stream (GET /v1/events), by event name. */
-export const DaemonEventName = z.enum(['endpoints', 'default', 'exposure', 'provider', 'discovered']);
+/**
+ * The payloads of the event stream (GET /v1/events), by event name. A subscription starts with a
+ * `snapshot` per backend (the state the changes that follow apply to); a client that reconnects
+ * with Last-Event-ID gets the events it missed instead, or a `reset` (then snapshots) when they
+ * cannot be replayed.
+ */
+export const DaemonEventName = z.enum(['endpoints', 'default', 'exposure', 'provider', 'discovered', 'snapshot', 'reset']);
 export type DaemonEventName = z.infer<typeof DaemonEventName>;
+
+/** `snapshot` event: one backend's current state, first on every new subscription. */
+export const BackendSnapshot = z.object({
+  backend: BackendName,
+  /** The cached, verified list; null while the backend has not been verified yet (an `endpoints` event follows). */
+  list: EndpointList.nullable(),
+  exposures: z.array(Exposure),
+});
+export type BackendSnapshot = z.infer<typeof BackendSnapshot>;
+
+/** `reset` event: the missed events cannot be replayed (the daemon restarted, or too many passed); snapshots follow. */
+export const StreamReset = z.object({ reason: z.enum(['daemon-restarted', 'too-far-behind']) });
+export type StreamReset = z.infer<typeof StreamReset>;
