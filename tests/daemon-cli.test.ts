@@ -53,7 +53,7 @@ describe.skipIf(unavailable)('the endpoints CLI against a running daemon', () =>
   it('qr prints a QR code and the default URL under it', async () => {
     const r = await cli(['qr']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/[█▀▄]{10}/);
+    expect((r.stdout.match(/[█▀▄]/g) ?? []).length).toBeGreaterThan(100); // a QR code of block characters
     expect(r.stdout).toContain(`http://${t.hostV4}:${backend.port}/  (lan)`);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: no ANSI without a TTY
     expect(r.stdout).not.toMatch(/\u001b\[/);

@@ -1,4 +1,5 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { normalizeAddress } from './address.js';
 import { listeningSockets } from './listening-sockets.js';
 import { runTool } from './run-tool.js';
@@ -48,7 +49,16 @@ async function readProcess(procRoot: string, pid: number): Promise<ProcessInfo |
       readFile(`${procRoot}/${pid}/status`, 'utf8').catch(() => ''),
     ]);
     const close = stat.lastIndexOf(')');
-    const command = stat.slice(stat.indexOf('(') + 1, close);
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    // comm is the main thread's name, and Node ≥ 24 names it "MainThread": the executable says
+    // what runs (argv[0] where /proc/PID/exe may not be read).
+    const command =
+      comm === 'MainThread'
+        ? basename((await readlink(`${procRoot}/${pid}/exe`).catch(() => null)) ?? cmdline.split('\0')[0] ?? comm).replace(
+            / \(deleted\)$/,
+            '',
+          ) || comm
+        : comm;
     const startTime = stat.slice(close + 2).split(' ')[19] ?? '';
     const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
     const cwd = await readlink(`${procRoot}/${pid}/cwd`).catch(() => null);
