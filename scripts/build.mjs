@@ -91,6 +91,31 @@ await Promise.all([
     banner: { js: '#!/usr/bin/env node' },
   }),
 ]);
+// Type declarations for `endpointd/client` (tsconfig.types.json): the client's and core's, the
+// workspace import rewritten to a relative path, so the package needs no workspace package.
+{
+  const { spawnSync } = await import('node:child_process');
+  const { readFileSync, rmSync } = await import('node:fs');
+  const { dirname, relative } = await import('node:path');
+  const typesDir = 'apps/daemon/dist/types';
+  rmSync(typesDir, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('declaration build failed');
+  const core = join(typesDir, 'packages/core/src/index.js');
+  const rewrite = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) rewrite(path);
+      else if (path.endsWith('.d.ts')) {
+        const text = readFileSync(path, 'utf8');
+        const rel = relative(dirname(path), core);
+        const fixed = text.replaceAll("'@endpointd/core'", `'${rel.startsWith('.') ? rel : `./${rel}`}'`);
+        if (fixed !== text) writeFileSync(path, fixed);
+      }
+    }
+  };
+  rewrite(typesDir);
+}
 // Stamped with the time the build started: a source saved during the build is newer, and rebuilds.
 writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);
 utimesSync(STAMP, started / 1000, started / 1000);

@@ -3,7 +3,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isProcessAlive } from '@endpointd/core';
-import { checkHome, homePath } from '../home.js';
+import { homePath, resolveHome } from '../home.js';
 import { connect, lockedDaemonPid } from './daemon-session.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
@@ -44,13 +44,12 @@ function tail(file: string, lines = 8): string {
 }
 
 async function start(args: string[], out: NodeJS.WriteStream): Promise<number> {
-  const home = homePath();
   const already = await running();
   if (already) {
     out.write(`endpointd is already running at ${already.url} (pid ${already.pid})\n`);
     return EXIT_OK;
   }
-  checkHome(home);
+  const home = resolveHome(); // created 0700 as the daemon would, for its log
   const log = join(home, LOG_FILE);
   const fd = openSync(log, 'a', 0o600);
   const child = spawn(process.execPath, [DAEMON_ENTRY, ...args], { detached: true, stdio: ['ignore', fd, fd], env: process.env });
