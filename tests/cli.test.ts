@@ -14,7 +14,7 @@ describe('endpoints CLI usage', () => {
     [['list', '--port', '3000', '--identity', 'md5'], /--identity md5: kind: /],
     [['list', '--port', '3000', '--identity', 'json-field:/id'], /field/],
     [['list', '--port', '3000', '--custom', 'ftp://x'], /--custom ftp:\/\/x: url: must be an http\(s\) URL/],
-    [['list', '--port', '3000', '--probe-path', 'health'], /probePath: must be a path starting with "\/"/],
+    [['list', '--port', '3000', '--probe-path', 'health'], /--probe-path: must be a path starting with "\/"/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('%j exits 2 with a clear message and no stack trace', async (args, message) => {
     const r = await runEndpoints(null, args);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAEMON_BIN, type RunningDaemon, startDaemon, tempHome } from './helpers/daemon.js';
 import { tag } from './helpers/list.js';
 import { createLanTopology, type LanTopology } from './helpers/netns.js';
-import { type RunningBackend, runEndpoints, startBackend } from './helpers/processes.js';
+import { inNamespace, type RunningBackend, runEndpoints, startBackend } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
 
 const unavailable = netnsUnavailableReason();
@@ -113,6 +113,28 @@ describe.skipIf(unavailable)('the endpoints CLI against a running daemon', () =>
     expect(l.stderr).toMatch(
       /endpointd is not running.*start it with `endpoints daemon start --backend NAME=PORT`.*choose one: endpoints list --port \d+/,
     );
+  });
+
+  it.each([
+    [['enable', 'ssh-reverse'], '--host is required'],
+    [['enable', 'cloudflare-named', '--token-file', 'rel.token'], '--token-file must be an absolute path'],
+    [['enable', 'relay'], '--relay-url is required; --token-file is required'],
+    [['enable', 'cloudflare-named'], 'give either --token-file, or --credentials-file with --tunnel and --hostname'],
+    [['backends', 'add', 'x', '--port', '3000', '--probe-path', 'nope'], '--probe-path: must be a path starting with "/"'],
+  ])('%j: a usage error in the flags’ terms, exit 2, no field names or zod wording (issue 10.6)', async (args, message) => {
+    const r = await cli(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/options\.|tokenFile|relayUrl|Invalid input|expected string/);
+    expect(r.stderr).toMatch(/Run 'endpoints (enable|backends add) --help' for usage/);
+  });
+
+  it('says a missing config file does not exist, never an errno code', async () => {
+    const [cmd, argv] = inNamespace(t.host, process.execPath, [DAEMON_BIN, '--config', '/nonexistent/endpointd.json']);
+    const r = await execa(cmd, argv, { reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toContain('cannot read config /nonexistent/endpointd.json: it does not exist');
+    expect(String(r.stderr)).not.toMatch(/ENOENT|errno/);
   });
 
   it('endpointd --help and --version answer without starting', async () => {

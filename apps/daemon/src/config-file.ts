@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DaemonConfig } from '@endpointd/core';
+import { DaemonConfig, formatZodError } from '@endpointd/core';
 
 /** A config file that cannot be used: the daemon refuses to start with the reason (exit 2). */
 export class ConfigError extends Error {
@@ -12,7 +12,17 @@ export function loadConfigFile(path: string): DaemonConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    // In words, not errno codes.
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : 'it cannot be read';
+    throw new ConfigError(`cannot read config ${path}: ${why}`);
   }
   let json: unknown;
   try {
@@ -22,7 +32,7 @@ export function loadConfigFile(path: string): DaemonConfig {
   }
   const parsed = DaemonConfig.safeParse(json);
   if (!parsed.success) {
-    throw new ConfigError(`config ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(`config ${path}: ${formatZodError(parsed.error)}`);
   }
   return parsed.data;
 }

@@ -6,6 +6,8 @@ import {
   type ExposureStopReason,
   type ExposureType,
   type ExposureUpdate,
+  fieldIssues,
+  formatIssues,
   type OwnedSetup,
   type Provider,
   type Registry,
@@ -250,8 +252,8 @@ export function createExposureManager(deps: {
     if (!schema) return (options ?? {}) as Record<string, unknown>;
     const parsed = schema.safeParse(options ?? {});
     if (!parsed.success) {
-      const message = parsed.error.issues.map((i) => `${i.path.join('.') ? `options.${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
-      throw new ApiFailure(400, 'ENDPOINTD_VALIDATION', message);
+      const issues = fieldIssues(parsed.error).map((i) => ({ ...i, path: ['options', ...i.path] }));
+      throw new ApiFailure(400, 'ENDPOINTD_VALIDATION', formatIssues(issues), undefined, issues);
     }
     return parsed.data as Record<string, unknown>;
   }

@@ -33,3 +33,4 @@ export * from './secrets.js';
 export * from './service-discovery.js';
 export * from './supervisor.js';
 export { chooseReferenceHost, type ProviderCandidate, probeUrl, unverifiedEndpoints, verifyCandidates } from './verifier.js';
+export * from './zod-issues.js';

@@ -1,4 +1,4 @@
-import { Backend, type BackendInput, CustomUrl, parseIdentitySpec } from '@endpointd/core';
+import { Backend, type BackendInput, CustomUrl, formatZodError, parseIdentitySpec } from '@endpointd/core';
 import type * as z from 'zod';
 import { UsageError } from './usage-error.js';
 
@@ -16,9 +16,19 @@ export const BACKEND_FLAG_HELP = `  --probe-path P      path to GET when verifyi
   --custom URL        also verify this URL (e.g. a reverse proxy) as a custom endpoint (repeatable)
 `;
 
-/** Turns zod issues into one line, path first. */
+/** Backend fields as the flags that set them. */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+  name: 'NAME',
+  port: '--port',
+  probePath: '--probe-path',
+  websocketPath: '--websocket',
+  identity: '--identity',
+  customUrls: '--custom',
+};
+
+/** Turns zod issues into one line, in the CLI's terms (flags, not field names). */
 export function zodMessage(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  return formatZodError(error, (path) => (path[0] === undefined ? null : (FLAG_OF_FIELD[path[0]] ?? path.join('.'))));
 }
 
 interface BackendFlagValues {

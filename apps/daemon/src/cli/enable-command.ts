@@ -1,5 +1,5 @@
-import { type Exposure, type ExposureOptions, ExposureType } from '@endpointd/core';
-import type { EndpointdClient } from '../client/endpointd-client.js';
+import { type Exposure, type ExposureOptions, ExposureType, formatIssues } from '@endpointd/core';
+import { EndpointdApiError, type EndpointdClient } from '../client/endpointd-client.js';
 import { connect, selectBackend } from './daemon-session.js';
 import { parseInteger, parseOptions } from './parse-options.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './usage-error.js';
@@ -78,6 +78,32 @@ async function enableAndWait(
   }
 }
 
+/** The providers' option names as the flags that set them, for errors in the user's terms. */
+const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
+  httpsPort: '--https-port',
+  confirmPublic: '--yes',
+  tokenFile: '--token-file',
+  credentialsFile: '--credentials-file',
+  tunnelId: '--tunnel',
+  hostname: '--hostname',
+  host: '--host',
+  remotePort: '--remote-port',
+  publicUrl: '--public-url',
+  relayUrl: '--relay-url',
+  name: '--name',
+};
+
+/** A 400 about the options becomes a usage error that names the flags (exit 2). */
+function inFlagTerms(err: unknown): unknown {
+  if (!(err instanceof EndpointdApiError) || err.code !== 'ENDPOINTD_VALIDATION' || !err.issues?.length) return err;
+  const issues = err.issues.map(({ path, message }) => ({
+    path,
+    message: Object.entries(FLAG_OF_OPTION).reduce((m, [option, flag]) => m.replace(new RegExp(`\\b${option}\\b`, 'g'), flag), message),
+  }));
+  const flag = (path: string[]) => (path[0] === 'options' && path[1] ? (FLAG_OF_OPTION[path[1]] ?? `--${path[1]}`) : null);
+  return new UsageError(formatIssues(issues, flag), 'enable');
+}
+
 /** `endpoints enable TYPE`. */
 export async function runEnable(args: string[], out: NodeJS.WriteStream): Promise<number> {
   const cmd = 'enable';
@@ -132,7 +158,9 @@ export async function runEnable(args: string[], out: NodeJS.WriteStream): Promis
 
   const client = await connect();
   const backend = await selectBackend(client, cmd, values.backend);
-  const exposure = await enableAndWait(client, backend, type, options, waitMs);
+  const exposure = await enableAndWait(client, backend, type, options, waitMs).catch((err: unknown) => {
+    throw inFlagTerms(err);
+  });
   out.write(values.json ? `${JSON.stringify(exposure, null, 2)}\n` : describe(exposure));
   return exposure.state === 'failed' ? EXIT_FAILED : EXIT_OK;
 }

@@ -28,11 +28,14 @@ export class EndpointdApiError extends Error {
   readonly statusCode: number;
   readonly code: string;
   readonly hint: string | undefined;
+  /** Validation failures, each with its path in the request (to show as a form field or a flag). */
+  readonly issues: ApiError['issues'];
   constructor(body: ApiError) {
     super(body.message);
     this.statusCode = body.statusCode;
     this.code = body.code;
     this.hint = body.hint;
+    this.issues = body.issues;
   }
 }
 

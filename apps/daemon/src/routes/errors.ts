@@ -1,3 +1,4 @@
+import { formatIssues } from '@endpointd/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ApiFailure } from '../api-failure.js';
@@ -12,9 +13,13 @@ interface ValidationItem {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiFailure, req, reply) => {
     if (err instanceof ApiFailure) {
-      return reply
-        .code(err.statusCode)
-        .send({ statusCode: err.statusCode, code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+      return reply.code(err.statusCode).send({
+        statusCode: err.statusCode,
+        code: err.code,
+        message: err.message,
+        ...(err.hint ? { hint: err.hint } : {}),
+        ...(err.issues ? { issues: err.issues } : {}),
+      });
     }
     if (err instanceof StateWriteError) {
       req.log.error({ errno: err.errno, file: err.file }, 'state not saved');
@@ -24,10 +29,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = (err as FastifyError).validationContext ?? 'request';
-      const message = (err.validation as ValidationItem[])
-        .map((v) => `${where}${v.instancePath ? v.instancePath.replaceAll('/', '.') : ''}: ${v.message ?? 'invalid'}`)
-        .join('; ');
-      return reply.code(400).send({ statusCode: 400, code: 'ENDPOINTD_VALIDATION', message });
+      const issues = (err.validation as ValidationItem[]).map((v) => ({
+        path: [where, ...(v.instancePath ?? '').split('/').filter(Boolean)],
+        message: (v.message ?? 'invalid').replace(/^Invalid input: expected \w+, received undefined$/, 'is required'),
+      }));
+      return reply.code(400).send({ statusCode: 400, code: 'ENDPOINTD_VALIDATION', message: formatIssues(issues), issues });
     }
     const code = (err as FastifyError).code;
     if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

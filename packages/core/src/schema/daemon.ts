@@ -99,6 +99,8 @@ export const ApiError = z.object({
   code: z.string(),
   message: z.string(),
   hint: z.string().optional(),
+  /** Validation failures: each problem with its path in the request, for clients to show in their own terms. */
+  issues: z.array(z.object({ path: z.array(z.string()), message: z.string() })).optional(),
 });
 export type ApiError = z.infer<typeof ApiError>;
 

@@ -1,0 +1,37 @@
+import type * as z from 'zod';
+
+/** A validation problem in a form every client can render in its own terms (flags, form fields). */
+export interface FieldIssue {
+  /** Where, e.g. ["options", "tokenFile"]; empty for the whole input. */
+  path: string[];
+  message: string;
+}
+
+/** zod's issues as FieldIssues, in plain words ("is required" rather than zod's type jargon). */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map(String),
+    message: i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined ? 'is required' : i.message,
+  }));
+}
+
+/**
+ * One line for a list of issues: "name: message; …", where `name` turns a path into the caller's
+ * word for it (a CLI flag, "options.tokenFile", a config key). A message that already names the
+ * field ("tokenFile must be…") gets the caller's word in place instead of a prefix.
+ */
+export function formatIssues(issues: readonly FieldIssue[], name: (path: string[]) => string | null = (p) => p.join('.') || null): string {
+  const parts = issues.map(({ path, message }) => {
+    const label = name(path);
+    const field = path.at(-1);
+    if (label && field && new RegExp(`^${field}\\b`).test(message)) return message.replace(field, label);
+    if (label && message === 'is required') return `${label} is required`;
+    return label ? `${label}: ${message}` : message;
+  });
+  return [...new Set(parts)].join('; ');
+}
+
+/** formatIssues over a ZodError. */
+export function formatZodError(error: z.ZodError, name?: (path: string[]) => string | null): string {
+  return formatIssues(fieldIssues(error), name);
+}
