@@ -379,6 +379,38 @@ async function eventsSection(rows: Row[], fast: RunningBackend): Promise<void> {
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 const progress = (what: string) => process.stderr.write(`› ${what}\n`);
 
+/** @endpointd/client's size as a GUI ships it (issue 10.2): minified and gzipped, without and with zod. */
+async function clientSizeSection(rows: Row[]): Promise<void> {
+  progress('client bundle size');
+  const { build } = await import('esbuild');
+  const { gzipSync } = await import('node:zlib');
+  const size = async (external: string[]) => {
+    const out = await build({
+      entryPoints: [`${REPO_ROOT}packages/client/src/index.ts`],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      conditions: ['source'],
+      external,
+      write: false,
+    });
+    const bytes = out.outputFiles[0]?.contents ?? new Uint8Array();
+    return { min: bytes.length, gz: gzipSync(bytes).length };
+  };
+  const own = await size(['zod']);
+  const withZod = await size([]);
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  rows.push({
+    benchmark: '@endpointd/client, min+gzip (zod external / with zod bundled)',
+    measured: `${kb(own.gz)} / ${kb(withZod.gz)}`,
+    baseline: `${kb(own.min)} / ${kb(withZod.min)} (min, not gzipped)`,
+    ratio: '',
+    target: 'report',
+    ok: true,
+  });
+}
+
 /** Relay rows (issue 13): the same requests directly and through endpointd-relay, in one run. */
 async function relaySection(rows: Row[]): Promise<void> {
   progress('relay latency and throughput');
@@ -425,6 +457,11 @@ async function main(): Promise<void> {
     }
     if (process.argv.includes('--events-only')) {
       await eventsSection(rows, fast);
+      printTable(rows);
+      return;
+    }
+    if (process.argv.includes('--client-only')) {
+      await clientSizeSection(rows);
       printTable(rows);
       return;
     }
@@ -494,6 +531,7 @@ async function main(): Promise<void> {
     }
     await discoveryScanSection(rows);
     await relaySection(rows);
+    await clientSizeSection(rows);
   } finally {
     await Promise.all(backends.map((b) => b.stop()));
     await deleteNamespace(NS);

@@ -83,6 +83,16 @@ await Promise.all([
   }),
   build({ ...common, entryPoints: { endpointd: 'apps/daemon/src/server.ts' }, banner: { js: `#!/usr/bin/env node\n${nodeGlobals}` } }),
   build({ ...common, entryPoints: { client: 'apps/daemon/src/client/index.ts' }, plugins: [thirdPartyExternal] }),
+  // @endpointd/client: for browsers, Electron and Node alike (platform neutral: no Node built-in
+  // may be imported), zod left to the consumer.
+  build({
+    ...common,
+    platform: 'neutral',
+    outdir: 'packages/client/dist',
+    entryPoints: { index: 'packages/client/src/index.ts' },
+    mainFields: ['module', 'main'],
+    plugins: [thirdPartyExternal],
+  }),
   // endpointd-relay: the public relay, its own app (runs on another machine than the daemon).
   build({
     ...common,
@@ -91,30 +101,70 @@ await Promise.all([
     banner: { js: '#!/usr/bin/env node' },
   }),
 ]);
-// Type declarations for `endpointd/client` (tsconfig.types.json): the client's and core's, the
-// workspace import rewritten to a relative path, so the package needs no workspace package.
+// Type declarations: @endpointd/client's (with core's schemas) and endpointd/client's (with core),
+// each package self-contained: the workspace imports rewritten to relative paths.
 {
   const { spawnSync } = await import('node:child_process');
-  const { readFileSync, rmSync } = await import('node:fs');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
   const { dirname, relative } = await import('node:path');
-  const typesDir = 'apps/daemon/dist/types';
-  rmSync(typesDir, { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.types.json'], { stdio: 'inherit' });
-  if (tsc.status !== 0) throw new Error('declaration build failed');
-  const core = join(typesDir, 'packages/core/src/index.js');
-  const rewrite = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) rewrite(path);
-      else if (path.endsWith('.d.ts')) {
-        const text = readFileSync(path, 'utf8');
-        const rel = relative(dirname(path), core);
-        const fixed = text.replaceAll("'@endpointd/core'", `'${rel.startsWith('.') ? rel : `./${rel}`}'`);
-        if (fixed !== text) writeFileSync(path, fixed);
+  const emitTypes = (files, outDir, rewrites, options = {}) => {
+    rmSync(outDir, { recursive: true, force: true });
+    const root = process.cwd();
+    // Inside the repository, so type libraries (@types/node) resolve as from the root config.
+    const config = join(mkdtempSync(join(root, 'node_modules/.cache-endpointd-types-')), 'tsconfig.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        extends: join(root, 'tsconfig.json'),
+        compilerOptions: {
+          noEmit: false,
+          declaration: true,
+          emitDeclarationOnly: true,
+          rootDir: root,
+          outDir: join(root, outDir),
+          ...options,
+        },
+        include: [],
+        files: files.map((f) => join(root, f)),
+      }),
+    );
+    const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', config], { stdio: 'inherit' });
+    rmSync(dirname(config), { recursive: true, force: true });
+    if (tsc.status !== 0) throw new Error(`declaration build failed for ${outDir}`);
+    const visit = (dir) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) visit(path);
+        else if (path.endsWith('.d.ts')) {
+          const text = readFileSync(path, 'utf8');
+          let fixed = text;
+          for (const [specifier, target] of Object.entries(rewrites)) {
+            const rel = relative(dirname(path), join(outDir, target));
+            fixed = fixed.replaceAll(`'${specifier}'`, `'${rel.startsWith('.') ? rel : `./${rel}`}'`);
+          }
+          if (fixed !== text) writeFileSync(path, fixed);
+        }
       }
-    }
+    };
+    visit(outDir);
   };
-  rewrite(typesDir);
+  const schemaIndex = 'packages/core/src/schema/index.js';
+  // Browser globals (fetch, AbortSignal), no Node types: what a GUI project compiles against.
+  emitTypes(
+    ['packages/client/src/index.ts', 'packages/core/src/schema/index.ts'],
+    'packages/client/dist/types',
+    { '@endpointd/core/schema': schemaIndex },
+    { lib: ['es2023', 'dom'], types: [] },
+  );
+  emitTypes(
+    ['apps/daemon/src/client/index.ts', 'packages/client/src/index.ts', 'packages/core/src/index.ts', 'packages/core/src/schema/index.ts'],
+    'apps/daemon/dist/types',
+    {
+      '@endpointd/core/schema': schemaIndex,
+      '@endpointd/core': 'packages/core/src/index.js',
+      '@endpointd/client': 'packages/client/src/index.js',
+    },
+  );
 }
 // Stamped with the time the build started: a source saved during the build is newer, and rebuilds.
 writeFileSync(STAMP, `${new Date(started).toISOString()}\n`);

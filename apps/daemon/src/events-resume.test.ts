@@ -1,5 +1,5 @@
+import { createEndpointdClient, type DaemonEvent } from '@endpointd/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEndpointdClient, type DaemonEvent } from './client/endpointd-client.js';
 import { type InProcessDaemon, startHttpBackend, startInProcess, staticBackend } from './testing/in-process.js';
 
 // Issue 10.7: a subscriber gets the current state first, then changes; a reconnecting client

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
+import type { EndpointdClient } from '@endpointd/client';
 import { isProcessAlive } from '@endpointd/core';
-import type { EndpointdClient } from '../client/endpointd-client.js';
 import { connectLocalDaemon } from '../client/local-daemon.js';
 import { HOME_FILES, homePath, readHomeFile } from '../home.js';
 import { UsageError } from './usage-error.js';

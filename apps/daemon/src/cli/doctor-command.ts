@@ -1,5 +1,5 @@
+import { DaemonUnreachableError } from '@endpointd/client';
 import type { Endpoint } from '@endpointd/core';
-import { DaemonUnreachableError } from '../client/endpointd-client.js';
 import { createPalette, type Palette } from './colors.js';
 import { connect } from './daemon-session.js';
 import { parseOptions } from './parse-options.js';

@@ -1,5 +1,5 @@
+import { EndpointdApiError, type EndpointdClient } from '@endpointd/client';
 import { type Exposure, type ExposureOptions, ExposureType, formatIssues } from '@endpointd/core';
-import { EndpointdApiError, type EndpointdClient } from '../client/endpointd-client.js';
 import { connect, selectBackend } from './daemon-session.js';
 import { parseInteger, parseOptions } from './parse-options.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './usage-error.js';

@@ -1,4 +1,4 @@
-import { DaemonUnreachableError, EndpointdApiError } from '../client/endpointd-client.js';
+import { DaemonUnreachableError, EndpointdApiError } from '@endpointd/client';
 import { VERSION } from '../version.js';
 import { runBackends } from './backends-command.js';
 import { runDaemon } from './daemon-command.js';

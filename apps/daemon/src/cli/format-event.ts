@@ -1,4 +1,4 @@
-import type { DaemonEvent } from '../client/endpointd-client.js';
+import type { DaemonEvent } from '@endpointd/client';
 
 function time(): string {
   return new Date().toTimeString().slice(0, 8);

@@ -1,6 +1,6 @@
+import { DaemonUnreachableError } from '@endpointd/client';
 import { createRegistry, type EndpointList, parseConnectTo } from '@endpointd/core';
 import { createBuiltinProviders } from '../builtin-providers.js';
-import { DaemonUnreachableError } from '../client/endpointd-client.js';
 import { BACKEND_FLAG_HELP, BACKEND_FLAG_OPTIONS, backendFromFlags } from './backend-flags.js';
 import { createPalette } from './colors.js';
 import { connect, selectBackend } from './daemon-session.js';

@@ -1,11 +1,6 @@
-export {
-  CLIENT_TIMEOUT_MS,
-  createEndpointdClient,
-  type DaemonEvent,
-  DaemonUnreachableError,
-  EndpointdApiError,
-  type EndpointdClient,
-  type EndpointdClientOptions,
-} from './endpointd-client.js';
+// endpointd/client: @endpointd/client (the browser-safe client), plus what a Node program on
+// this machine needs to find the local daemon (its home, token and address) and a node:http
+// transport.
+export * from '@endpointd/client';
 export { connectLocalDaemon, localDaemonUrl } from './local-daemon.js';
-export { fetchTransport, nodeHttpTransport, type Transport, type TransportRequest, type TransportResponse } from './transport.js';
+export { nodeHttpTransport } from './node-transport.js';

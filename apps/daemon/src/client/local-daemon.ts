@@ -1,9 +1,9 @@
 import { join } from 'node:path';
+import { createEndpointdClient, DaemonUnreachableError, type EndpointdClient } from '@endpointd/client';
 import { DEFAULT_LISTEN } from '../daemon-flags.js';
 import { HOME_FILES, homePath, readHomeFile } from '../home.js';
 import { readToken } from '../token.js';
-import { createEndpointdClient, DaemonUnreachableError, type EndpointdClient } from './endpointd-client.js';
-import { nodeHttpTransport } from './transport.js';
+import { nodeHttpTransport } from './node-transport.js';
 
 /** Where the local daemon listens: $ENDPOINTD_URL, else what it wrote in its home, else the default. */
 export function localDaemonUrl(home: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -15,7 +15,7 @@ import {
   Health,
   ProviderStatus,
   StreamReset,
-} from '@endpointd/core';
+} from '@endpointd/core/schema';
 import * as z from 'zod';
 import { fetchTransport, type Transport } from './transport.js';
 
