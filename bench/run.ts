@@ -175,8 +175,8 @@ async function daemonSection(rows: Row[], fast: RunningBackend, baselineMs: numb
       measured: f(listWall),
       baseline: `${f(baselineMs)} (node -e 0)`,
       ratio: `${(listWall / baselineMs).toFixed(2)}×`,
-      target: '≤ 2.5×',
-      ok: listWall <= 2.5 * baselineMs,
+      target: '≤ 1.8×',
+      ok: listWall <= 1.8 * baselineMs,
     });
 
     progress('daemon throughput (autocannon)');

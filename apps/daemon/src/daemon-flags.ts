@@ -2,8 +2,7 @@ import { isIP } from 'node:net';
 import { Backend, classifyAddress } from '@endpointd/core';
 import { UsageError } from './cli/usage-error.js';
 
-/** The daemon's default address: loopback only, a fixed port the CLI knows. */
-export const DEFAULT_LISTEN = '127.0.0.1:4737';
+export { DEFAULT_LISTEN } from './client/daemon-address.js';
 
 /** Parses host:port ("127.0.0.1:4737", "[::1]:4737", "localhost:0"). */
 export function parseListen(value: string, command = ''): { host: string; port: number } {

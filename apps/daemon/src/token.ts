@@ -35,14 +35,7 @@ export function ensureToken(home: string): string {
   return token;
 }
 
-/** Reads the token for a client; null when the daemon never ran with this home. */
-export function readToken(home: string): string | null {
-  try {
-    return readHomeFile(join(home, HOME_FILES.token))?.trim() || null;
-  } catch {
-    return null;
-  }
-}
+export { readToken } from './token-file.js';
 
 /** Constant-time comparison (hashing first makes the lengths equal). */
 export function tokensMatch(expected: string, given: string): boolean {

@@ -2,19 +2,7 @@ import { Backend, type BackendInput, CustomUrl, formatZodError, parseIdentitySpe
 import type * as z from 'zod';
 import { UsageError } from './usage-error.js';
 
-/** The flags that describe a backend, shared by `list --port` and `backends add`. */
-export const BACKEND_FLAG_OPTIONS = {
-  'probe-path': { type: 'string' },
-  identity: { type: 'string' },
-  websocket: { type: 'string' },
-  custom: { type: 'string', multiple: true },
-} as const;
-
-export const BACKEND_FLAG_HELP = `  --probe-path P      path to GET when verifying (default: /)
-  --identity SPEC     fingerprint (default) | none | header:NAME[=VALUE] | json-field:/PATH#FIELD
-  --websocket PATH    also check a WebSocket upgrade at PATH
-  --custom URL        also verify this URL (e.g. a reverse proxy) as a custom endpoint (repeatable)
-`;
+export { BACKEND_FLAG_HELP, BACKEND_FLAG_OPTIONS } from './backend-flag-options.js';
 
 /** Backend fields as the flags that set them. */
 const FLAG_OF_FIELD: Readonly<Record<string, string>> = {

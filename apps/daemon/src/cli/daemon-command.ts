@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isProcessAlive } from '@endpointd/core';
@@ -21,8 +21,11 @@ const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 const LOG_FILE = 'daemon.log';
 
-/** The daemon bundle beside this CLI bundle (apps/daemon/dist). */
-const DAEMON_ENTRY = fileURLToPath(new URL('./endpointd.js', import.meta.url));
+/** The daemon bundle in apps/daemon/dist: beside this code, or one up when it is a lazily loaded chunk. */
+const DAEMON_ENTRY =
+  [new URL('./endpointd.js', import.meta.url), new URL('../endpointd.js', import.meta.url)]
+    .map((u) => fileURLToPath(u))
+    .find((p) => existsSync(p)) ?? fileURLToPath(new URL('../endpointd.js', import.meta.url));
 
 async function running(): Promise<{ url: string; pid: number; version: string; backends: string[] } | null> {
   try {

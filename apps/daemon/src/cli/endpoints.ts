@@ -1,15 +1,5 @@
-import { DaemonUnreachableError, EndpointdApiError } from '@endpointd/client';
 import { VERSION } from '../version.js';
-import { runBackends } from './backends-command.js';
-import { runDaemon } from './daemon-command.js';
-import { runDefault } from './default-command.js';
-import { runDiscover } from './discover-command.js';
-import { runDoctor } from './doctor-command.js';
-import { runDisable, runEnable } from './enable-command.js';
-import { runList } from './list-command.js';
-import { runQr } from './qr-command.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './usage-error.js';
-import { runWatch } from './watch-command.js';
 
 const HELP = `Usage: endpoints <command> [options]
 
@@ -32,17 +22,18 @@ The daemon is \`endpointd\`.
 `;
 
 type Command = (args: string[], out: NodeJS.WriteStream) => Promise<number>;
-const COMMANDS: Record<string, Command> = {
-  list: runList,
-  discover: runDiscover,
-  watch: runWatch,
-  default: runDefault,
-  backends: runBackends,
-  enable: runEnable,
-  disable: runDisable,
-  qr: runQr,
-  doctor: runDoctor,
-  daemon: runDaemon,
+// Each command's code loads only when it runs: the CLI starts with little more than Node itself.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  list: async () => (await import('./list-command.js')).runList,
+  discover: async () => (await import('./discover-command.js')).runDiscover,
+  watch: async () => (await import('./watch-command.js')).runWatch,
+  default: async () => (await import('./default-command.js')).runDefault,
+  backends: async () => (await import('./backends-command.js')).runBackends,
+  enable: async () => (await import('./enable-command.js')).runEnable,
+  disable: async () => (await import('./enable-command.js')).runDisable,
+  qr: async () => (await import('./qr-command.js')).runQr,
+  doctor: async () => (await import('./doctor-command.js')).runDoctor,
+  daemon: async () => (await import('./daemon-command.js')).runDaemon,
 };
 
 /** Runs the CLI and returns its exit code; never lets a stack trace reach the user. */
@@ -56,24 +47,26 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  const run = COMMANDS[command];
+  const load = COMMANDS[command];
+  const run = load !== undefined;
   try {
-    if (!run) throw new UsageError(`unknown command "${command}"`, '');
-    return await run(rest, process.stdout);
+    if (!load) throw new UsageError(`unknown command "${command}"`, '');
+    return await (await load())(rest, process.stdout);
   } catch (err) {
     const where = err instanceof UsageError && err.command ? `endpoints ${err.command}` : `endpoints ${run ? command : ''}`.trim();
     if (err instanceof UsageError) {
       process.stderr.write(`${where}: ${err.message}\nRun '${where} --help' for usage.\n`);
       return EXIT_USAGE;
     }
-    if (err instanceof DaemonUnreachableError) {
+    if (err instanceof Error && err.name === 'DaemonUnreachableError') {
       process.stderr.write(
         `${where}: ${err.message}.\nStart it with \`endpoints daemon start --backend NAME=PORT\` (or \`endpointd service install\`), or run \`endpoints list --port N\` for a one-shot list without it.\n`,
       );
       return EXIT_FAILED;
     }
-    if (err instanceof EndpointdApiError) {
-      process.stderr.write(`${where}: ${err.message}${err.hint ? `\n${err.hint}` : ''}\n`);
+    if (err instanceof Error && err.name === 'EndpointdApiError') {
+      const api = err as Error & { hint?: string };
+      process.stderr.write(`${where}: ${api.message}${api.hint ? `\n${api.hint}` : ''}\n`);
       return EXIT_FAILED;
     }
     process.stderr.write(`${where}: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,11 +1,9 @@
-import { DaemonUnreachableError } from '@endpointd/client';
-import { createRegistry, type EndpointList, parseConnectTo } from '@endpointd/core';
-import { createBuiltinProviders } from '../builtin-providers.js';
-import { BACKEND_FLAG_HELP, BACKEND_FLAG_OPTIONS, backendFromFlags } from './backend-flags.js';
+import type { EndpointList } from '@endpointd/core';
+import { BACKEND_FLAG_HELP, BACKEND_FLAG_OPTIONS } from './backend-flag-options.js';
 import { createPalette } from './colors.js';
-import { connect, selectBackend } from './daemon-session.js';
 import { formatEndpointTable } from './format-endpoint-table.js';
 import { parseInteger, parseOptions } from './parse-options.js';
+import { selectBackend } from './select-backend.js';
 import { EXIT_OK, UsageError } from './usage-error.js';
 
 export const LIST_HELP = `Usage: endpoints list [--backend NAME | --port N] [options]
@@ -46,8 +44,14 @@ export async function runList(args: string[], out: NodeJS.WriteStream): Promise<
   let list: EndpointList;
   if (port !== undefined) {
     const timeoutMs = parseInteger(cmd, '--timeout', values.timeout, 50, 60_000);
+    // The one-shot machinery (registry, providers) loads only here: listing from the daemon is fast.
+    const [{ createRegistry, parseConnectTo }, { createBuiltinProviders }, { backendFromFlags }] = await Promise.all([
+      import('@endpointd/core'),
+      import('../builtin-providers.js'),
+      import('./backend-flags.js'),
+    ]);
     const backend = backendFromFlags(cmd, values.backend ?? `port-${port}`, port, values);
-    let connectTo: ReturnType<typeof parseConnectTo>;
+    let connectTo: import('@endpointd/core').ConnectToMap;
     try {
       connectTo = parseConnectTo(process.env.ENDPOINTD_CONNECT_TO);
     } catch (err) {
@@ -64,19 +68,21 @@ export async function runList(args: string[], out: NodeJS.WriteStream): Promise<
       if (values[flag] !== undefined)
         throw new UsageError(`--${flag} goes with --port (the daemon keeps these per backend: see \`endpoints backends add\`)`, cmd);
     }
-    let client: Awaited<ReturnType<typeof connect>>;
+    const { connectRaw } = await import('./raw-daemon.js');
+    const client = connectRaw();
     let name: string;
     try {
-      client = await connect();
       name = await selectBackend(client, cmd, values.backend);
     } catch (err) {
       // Neither --port nor a backend of a running daemon: show what listens here and how to pick.
-      const noBackend = err instanceof DaemonUnreachableError || (err instanceof UsageError && /no backend yet/.test(err.message));
+      const noBackend =
+        (err instanceof Error && err.name === 'DaemonUnreachableError') ||
+        (err instanceof UsageError && /no backend yet/.test(err.message));
       if (!noBackend || values.backend !== undefined) throw err;
       const { discoverHere, formatDiscovered } = await import('./discover-command.js');
       const services = (await discoverHere())?.filter((s) => s.app.id !== 'tcp') ?? [];
       const daemonNote =
-        err instanceof DaemonUnreachableError
+        err instanceof Error && err.name === 'DaemonUnreachableError'
           ? `${err.message}; start it with \`endpoints daemon start --backend NAME=PORT\` to keep lists verified, or `
           : '';
       if (services.length === 0) throw new UsageError(`${daemonNote}give --port N (nothing that speaks HTTP listens here yet)`, cmd);

@@ -1,5 +1,10 @@
-import http from 'node:http';
+import type * as Http from 'node:http';
+import { createRequire } from 'node:module';
 import type { Transport } from '@endpointd/client';
+
+// required, not imported: Node 24's ESM facade of node:http reads every export, and one of them
+// loads undici (~15 ms) for a CLI that never uses fetch.
+const http = createRequire(import.meta.url)('node:http') as typeof Http;
 
 /**
  * node:http without keep-alive: a short-lived CLI starts faster than with fetch (undici loads
