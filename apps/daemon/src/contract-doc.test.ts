@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { AUTO_DEFAULT_ORDER, EndpointType, ExposureType, scopeFor } from '@endpointd/core';
 import { describe, expect, it } from 'vitest';
 
@@ -28,5 +28,17 @@ describe('docs/contract.md agrees with the schemas', () => {
   it('names every exposure type with its options', () => {
     const text = DOC.split('Exposure types:')[1]?.split('Events on')[0] ?? '';
     expect([...text.matchAll(/`([a-z-]+)` \(/g)].map((m) => m[1])).toEqual([...ExposureType.options]);
+  });
+});
+
+describe('the README is self-contained (issue 10.4)', () => {
+  it('links only to files in the repository that exist', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const links = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] ?? '');
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) {
+      expect(link, link).not.toMatch(/^[a-z]+:|^\.\.\//i);
+      if (!link.startsWith('#')) expect(existsSync(new URL(`../../../${link.split('#')[0]}`, import.meta.url)), link).toBe(true);
+    }
   });
 });
