@@ -183,3 +183,38 @@ describe('endpointd-relay with an agent, in process', () => {
     expect(JSON.parse(s.body)).toMatchObject({ agents: expect.any(Array), attempts: expect.any(Number) });
   });
 });
+
+describe('endpointd-relay serving one backend, behind a password', () => {
+  it('serves the single name on every host, asks the public for the password, and refuses an agent for another name', async () => {
+    const backend = await startBackend();
+    const relay = await startRelay({ host: '127.0.0.1', port: 0, agentTokens: [TOKEN], mode: { single: 'dash' }, password: 'open sesame' });
+    const controller = new AbortController();
+    try {
+      const connect = (name: string) =>
+        connectAgent({
+          relayUrl: `http://127.0.0.1:${relay.port}`,
+          token: TOKEN,
+          name,
+          backendPort: portOf(backend),
+          signal: controller.signal,
+          timeoutMs: 5_000,
+        });
+      await expect(connect('other')).rejects.toMatchObject({ status: 403, refusal: { code: 'name-not-served' } });
+      const c = await connect('dash');
+      expect(c.publicUrl).toBe(`http://127.0.0.1:${relay.port}/`);
+      const denied = await get(relay.port, '/x', 'anything.example');
+      expect(denied.status).toBe(401);
+      const wrong = await get(relay.port, '/x', 'anything.example', { authorization: `Basic ${Buffer.from('u:nope').toString('base64')}` });
+      expect(wrong.status).toBe(401);
+      const ok = await get(relay.port, '/x', 'anything.example', {
+        authorization: `Basic ${Buffer.from('me:open sesame').toString('base64')}`,
+      });
+      expect(ok).toEqual({ status: 200, body: 'hello /x' });
+      c.close();
+    } finally {
+      controller.abort();
+      await relay.close();
+      backend.close();
+    }
+  });
+});
