@@ -94,7 +94,7 @@ describe.skipIf(unavailable)('the daemon API over real HTTP', () => {
       expect(malformed).toMatchObject({ status: 400 });
       expect(malformed?.json()).toMatchObject({ code: 'ENDPOINTD_INVALID_JSON' });
       expect(types?.status).toBe(400);
-      expect(types?.json<ApiError>().message).toMatch(/body\.name: use 1-63 letters.*body\.port: .*expected number/);
+      expect(types?.json<ApiError>().message).toMatch(/body\.name: use 1-63 letters.*body\.port: must be a number/);
       expect(unknown?.status).toBe(404);
       expect(unknown?.json()).toMatchObject({ code: 'ENDPOINTD_BACKEND_NOT_FOUND', hint: 'Known backends: app.' });
       expect(oversize?.status).toBe(413);

@@ -132,7 +132,7 @@ describe.skipIf(unavailable)('daemon state in $ENDPOINTD_HOME', () => {
     writeFileSync(config, JSON.stringify({ backends: [{ name: 'x', port: 'eighty' }], colour: 'blue' }));
     const bad = await execa(process.execPath, [DAEMON_BIN, '--config', config], { reject: false, env: { ENDPOINTD_HOME: home } });
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toMatch(/backends\.0\.port: .*expected number/);
+    expect(bad.stderr).toMatch(/backends\.0\.port: must be a number \(not a string\)/);
     const open = await execa(process.execPath, [DAEMON_BIN, '--listen', '0.0.0.0:4737'], { reject: false, env: { ENDPOINTD_HOME: home } });
     expect(open.exitCode).toBe(2);
     expect(open.stderr).toMatch(/refusing to listen on 0\.0\.0\.0.*--allow-non-loopback/);

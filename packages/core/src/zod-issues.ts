@@ -7,12 +7,18 @@ export interface FieldIssue {
   message: string;
 }
 
-/** zod's issues as FieldIssues, in plain words ("is required" rather than zod's type jargon). */
+/** zod's type messages in plain words: "is required", "must be a number (not a string)". */
+export function plainMessage(message: string): string {
+  const m = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
+  if (!m) return message;
+  if (m[2] === 'undefined') return 'is required';
+  const article = (w: string) => (/^[aeiou]/.test(w) ? `an ${w}` : `a ${w}`);
+  return `must be ${article(m[1] ?? '')} (not ${m[2] === 'null' ? 'null' : article(m[2] ?? '')})`;
+}
+
+/** zod's issues as FieldIssues, in plain words. */
 export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((i) => ({
-    path: i.path.map(String),
-    message: i.code === 'invalid_type' && (i as { input?: unknown }).input === undefined ? 'is required' : i.message,
-  }));
+  return error.issues.map((i) => ({ path: i.path.map(String), message: plainMessage(i.message) }));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { formatIssues } from '@endpointd/core';
+import { formatIssues, plainMessage } from '@endpointd/core';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ApiFailure } from '../api-failure.js';
@@ -31,7 +31,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       const where = (err as FastifyError).validationContext ?? 'request';
       const issues = (err.validation as ValidationItem[]).map((v) => ({
         path: [where, ...(v.instancePath ?? '').split('/').filter(Boolean)],
-        message: (v.message ?? 'invalid').replace(/^Invalid input: expected \w+, received undefined$/, 'is required'),
+        message: plainMessage(v.message ?? 'invalid'),
       }));
       return reply.code(400).send({ statusCode: 400, code: 'ENDPOINTD_VALIDATION', message: formatIssues(issues), issues });
     }
