@@ -9,6 +9,7 @@ export * from './delay.js';
 export * from './endpoint.js';
 export * from './file-option.js';
 export * from './find-executable.js';
+export * from './host-refusal.js';
 export * from './http-probe.js';
 export * from './identity.js';
 export * from './identity-spec.js';

@@ -21,6 +21,8 @@ export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
   'dns-failed': '{host} does not resolve from this machine: check the name and its DNS records.',
   'identity-mismatch':
     'Another server answers at {address}, not this backend: stop the other program there or move the backend to a free port.',
+  'host-not-allowed':
+    'The backend refuses requests for the host name {host} ({detail}): add "{host}" to that setting, then refresh; a tunnel or proxy name must be allowed there.',
   'identity-unavailable':
     'The identity check could not read {detail} from the backend on loopback: fix the identity setting or the backend.',
   'proxy-bad-gateway':

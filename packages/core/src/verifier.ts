@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { classifyAddress, formatUrlHost, normalizeAddress } from './address.js';
 import type { ConnectToMap } from './connect-to.js';
 import { type CandidateInput, createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
+import { hostRefusal } from './host-refusal.js';
 import { type ProbeAnswer, type ProbeFailure, type ProbeResult, probeHttp, probeWebSocket } from './http-probe.js';
 import { fingerprintAnswer, fingerprintReference, type IdentityReference, matchesIdentity, readJsonField } from './identity.js';
 import type { Limiter } from './limiter.js';
@@ -234,6 +235,16 @@ function judge(opts: VerifyOptions, candidate: ProviderCandidate, probes: Candid
   const identityAnswer = probes.identity?.ok ? probes.identity : null;
   if (!matchesIdentity(backend.identity, reference.ref, main, identityAnswer, url.host)) {
     if (PROXY_ERROR_STATUSES.has(main.status)) return fail('unreachable', 'proxy-bad-gateway', `HTTP ${main.status}`);
+    // This backend, refusing the URL's Host name: not another server, and not usable as it is.
+    const refusal = hostRefusal(main.status, main.body);
+    if (refusal) {
+      return fail(
+        'unreachable',
+        'host-not-allowed',
+        `${refusal.server} refuses the host ${host} (HTTP ${main.status})`,
+        `${refusal.server}: ${refusal.setting}`,
+      );
+    }
     return fail('wrong-backend', 'identity-mismatch', `answers as another server (HTTP ${main.status})`);
   }
   const strength = reference.ref.kind === 'fingerprint' ? reference.ref.strength : reference.ref.kind === 'none' ? null : 'strong';

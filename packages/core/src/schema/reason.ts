@@ -15,6 +15,7 @@ export const Reason = z.enum([
   'dns-failed',
   'no-route',
   'identity-mismatch',
+  'host-not-allowed',
   'identity-unavailable',
   'proxy-bad-gateway',
   'tls-untrusted',
