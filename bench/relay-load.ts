@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { execa } from 'execa';
+import { startUntil } from '../tests/helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'bench-relay-token-0123456789';
@@ -19,34 +19,29 @@ const CONNECTIONS = 10;
 // this one as the client; a shared event loop would make the relay look slower than it is.
 const dir = mkdtempSync(join(tmpdir(), 'endpointd-relay-bench-'));
 writeFileSync(join(dir, 'tokens'), `${TOKEN}\n`, { mode: 0o600 });
-const relay = execa(
-  process.execPath,
-  [`${ROOT}apps/relay/dist/endpointd-relay.js`, '--listen', '127.0.0.1:0', '--agent-token-file', join(dir, 'tokens'), '--single', 'bench'],
-  { buffer: false },
+const started = await startUntil(
+  null,
+  [
+    process.execPath,
+    `${ROOT}apps/relay/dist/endpointd-relay.js`,
+    '--listen',
+    '127.0.0.1:0',
+    '--agent-token-file',
+    join(dir, 'tokens'),
+    '--single',
+    'bench',
+  ],
+  /"listen":"127\.0\.0\.1:(\d+)"/,
 );
-const relayPort = await new Promise<number>((resolve, reject) => {
-  let out = '';
-  relay.stdout?.on('data', (c: Buffer) => {
-    out += c.toString();
-    const m = /"listen":"127\.0\.0\.1:(\d+)"/.exec(out);
-    if (m) resolve(Number(m[1]));
-  });
-  void relay.catch(reject);
-});
-const agent = execa(
-  process.execPath,
-  ['--import', 'tsx', '--conditions=source', `${ROOT}bench/relay-agent.ts`, `http://127.0.0.1:${relayPort}`, TOKEN],
-  { buffer: false },
+const relay = started.child;
+const relayPort = Number(started.match[1]);
+const withAgent = await startUntil(
+  null,
+  [process.execPath, '--import', 'tsx', '--conditions=source', `${ROOT}bench/relay-agent.ts`, `http://127.0.0.1:${relayPort}`, TOKEN],
+  /ready (\d+)/,
 );
-const backendPort = await new Promise<number>((resolve, reject) => {
-  let out = '';
-  agent.stdout?.on('data', (c: Buffer) => {
-    out += c.toString();
-    const m = /ready (\d+)/.exec(out);
-    if (m) resolve(Number(m[1]));
-  });
-  void agent.catch(reject);
-});
+const agent = withAgent.child;
+const backendPort = Number(withAgent.match[1]);
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function once(port: number): Promise<number> {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome } from './helpers/daemon.js';
 import { tag } from './helpers/list.js';
 import { addNamespace, deleteNamespace } from './helpers/netns.js';
-import { ENDPOINTS_BIN, inNamespace, REPO_ROOT } from './helpers/processes.js';
+import { ENDPOINTS_BIN, inNamespace, REPO_ROOT, startUntil } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
 
 const unavailable = netnsUnavailableReason(['setpriv']);
@@ -23,21 +23,8 @@ interface Started {
 
 /** Starts a server in the namespace and waits for the port it prints (`ready N`, or Vite's banner). */
 async function startServer(ns: string, argv: string[], pattern: RegExp, options: { cwd?: string } = {}): Promise<Started> {
-  const [cmd, args] = inNamespace(ns, argv[0] as string, argv.slice(1));
-  const child = execa(cmd, args, { reject: false, buffer: false, ...(options.cwd ? { cwd: options.cwd } : {}), env: { NO_COLOR: '1' } });
-  let text = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready: ${text}`)), 20_000);
-    child.stdout?.on('data', (c: Buffer) => {
-      text += c.toString();
-      const m = pattern.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-  });
-  return { port, readyAt: Date.now(), child };
+  const { child, match } = await startUntil(ns, argv, pattern, options);
+  return { port: Number(match[1]), readyAt: Date.now(), child };
 }
 
 const servicesOf = (data: unknown) => (data as { services: DiscoveredService[] }).services;

@@ -9,7 +9,7 @@ import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome } from
 import { tag } from './helpers/list.js';
 import { createRelayTopology, type RelayTopology } from './helpers/netns.js';
 import { startNginx } from './helpers/nginx.js';
-import { inNamespace, REPO_ROOT } from './helpers/processes.js';
+import { inNamespace, REPO_ROOT, startUntil } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
 import { createTestCa, issueCert, type TestCa } from './helpers/test-ca.js';
 
@@ -18,26 +18,6 @@ const RELAY_BIN = `${REPO_ROOT}apps/relay/dist/endpointd-relay.js`;
 const BACKEND = `${REPO_ROOT}tests/fixtures/relay-backend.mjs`;
 const CLIENT = `${REPO_ROOT}tests/fixtures/relay-client.mjs`;
 const PUBLIC = 'https://app.relay.test/';
-
-/** Starts a process in a namespace and waits for a line on stdout matching `ready`. */
-async function startProcess(ns: string, args: string[], ready: RegExp): Promise<{ child: ResultPromise; match: RegExpExecArray }> {
-  const [cmd, argv] = inNamespace(ns, process.execPath, args);
-  const child = execa(cmd, argv, { reject: false, buffer: false });
-  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${out}`)), 10_000);
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = ready.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-    void child.then((r) => reject(new Error(`${args[0]} exited ${r.exitCode}: ${String(r.stderr)}`)));
-  });
-  return { child, match };
-}
 
 describe.skipIf(unavailable)('relay: a phone reaches the backend through endpointd-relay behind nginx with TLS', () => {
   let t: RelayTopology;
@@ -52,12 +32,11 @@ describe.skipIf(unavailable)('relay: a phone reaches the backend through endpoin
   const home = tempHome();
   let env: Record<string, string>;
 
-  // The child is returned inside an object: a bare execa promise returned from an async function
-  // would be awaited, i.e. until the relay exits.
   const startRelay = async (): Promise<{ child: ResultPromise }> => {
-    const { child } = await startProcess(
+    const { child } = await startUntil(
       t.relay,
       [
+        process.execPath,
         RELAY_BIN,
         '--listen',
         '127.0.0.1:8080',
@@ -136,7 +115,7 @@ describe.skipIf(unavailable)('relay: a phone reaches the backend through endpoin
         ],
       },
     ]);
-    const b = await startProcess(t.agent, [BACKEND], /ready (\d+)/);
+    const b = await startUntil(t.agent, [process.execPath, BACKEND], /ready (\d+)/);
     backend = b.child;
     backendPort = Number(b.match[1]);
     env = {

@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EndpointList } from '@endpointd/core';
-import { execa } from 'execa';
+import type { ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tag } from './helpers/list.js';
 import { addNamespace, deleteNamespace } from './helpers/netns.js';
-import { inNamespace, REPO_ROOT, runEndpoints } from './helpers/processes.js';
+import { REPO_ROOT, runEndpoints, startUntil } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
 
 const unavailable = netnsUnavailableReason();
@@ -15,34 +15,21 @@ const unavailable = netnsUnavailableReason();
 // host (…) is not allowed": the endpoint says so and names the setting, instead of wrong-backend.
 describe.skipIf(unavailable)('a dev server that refuses the Host header (real Vite)', () => {
   let ns: string;
-  let vite: ReturnType<typeof execa>;
+  let vite: ResultPromise;
   let port: number;
 
   beforeAll(async () => {
     ns = await addNamespace(`epd-${tag('vitehost')}`);
     const root = mkdtempSync(join(tmpdir(), 'endpointd-vitehost-'));
     writeFileSync(join(root, 'index.html'), '<!doctype html><title>vite app</title><div id="app"></div>');
-    const [cmd, args] = inNamespace(ns, process.execPath, [
-      `${REPO_ROOT}node_modules/vite/bin/vite.js`,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '5197',
-      '--strictPort',
-    ]);
-    vite = execa(cmd, args, { cwd: root, reject: false, buffer: false, env: { NO_COLOR: '1' } });
-    port = await new Promise<number>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error(`vite did not start: ${text}`)), 20_000);
-      vite.stdout?.on('data', (c: Buffer) => {
-        text += c.toString();
-        const m = /Local:\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(text);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
+    const started = await startUntil(
+      ns,
+      [process.execPath, `${REPO_ROOT}node_modules/vite/bin/vite.js`, '--host', '127.0.0.1', '--port', '5197', '--strictPort'],
+      /Local:\s+http:\/\/127\.0\.0\.1:(\d+)/,
+      { cwd: root },
+    );
+    vite = started.child;
+    port = Number(started.match[1]);
   });
   afterAll(async () => {
     vite?.kill('SIGTERM');

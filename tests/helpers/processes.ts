@@ -72,3 +72,40 @@ export function backendPool(): { start(ns: string | null, args: string[]): Promi
     },
   };
 }
+
+/**
+ * Starts a program in a namespace and waits (bounded) for its stdout to match `ready`; fails at
+ * once if it exits first. The child comes back inside an object (an execa promise returned from
+ * an async function would be awaited, i.e. until the program exits).
+ */
+export async function startUntil(
+  ns: string | null,
+  argv: string[],
+  ready: RegExp,
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ child: ResultPromise; match: RegExpExecArray }> {
+  const [cmd, args] = inNamespace(ns, argv[0] as string, argv.slice(1));
+  const child = execa(cmd, args, {
+    reject: false,
+    buffer: false,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    env: { NO_COLOR: '1', ...options.env },
+  });
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${argv.join(' ')} did not start: ${out}`)), options.timeoutMs ?? 20_000);
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      }
+    });
+    void child.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`${argv.join(' ')} exited ${r.exitCode}: ${String(r.stderr ?? '')}`));
+    });
+  });
+  return { child, match };
+}
