@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { AUTO_DEFAULT_ORDER, EndpointType, ExposureType, scopeFor } from '@endpointd/core';
+import { AUTO_DEFAULT_ORDER, BrowserVerdict, Endpoint, EndpointType, ExposureType, scopeFor, stabilityFor } from '@endpointd/core';
 import { describe, expect, it } from 'vitest';
 
 // docs/contract.md is the interface clients rely on; its tables are checked against the schemas.
@@ -7,9 +7,10 @@ const DOC = readFileSync(new URL('../../../docs/contract.md', import.meta.url), 
 
 describe('docs/contract.md agrees with the schemas', () => {
   const section = DOC.split('## Endpoint types')[1]?.split('## Endpoint object')[0] ?? '';
-  const rows = [...section.matchAll(/^\| `([a-z-]+)` \| [^|]+ \| .+ \| (`[a-z-]+`|as configured) \|$/gm)].map((m) => [
+  const rows = [...section.matchAll(/^\| `([a-z-]+)` \| [^|]+ \| .+ \| (`[a-z-]+`|as configured) \| `([a-z-]+)` \|$/gm)].map((m) => [
     m[1],
     m[2]?.replaceAll('`', ''),
+    m[3],
   ]);
 
   it('lists every endpoint type, in the enum order', () => {
@@ -20,6 +21,14 @@ describe('docs/contract.md agrees with the schemas', () => {
       if (type === 'custom') expect(scope).toBe('as configured');
       else expect(scopeFor(EndpointType.parse(type), 'example.com', null)).toBe(scope);
     }
+  });
+  it('gives each type the stability core gives it', () => {
+    for (const [type, , stability] of rows) expect(stabilityFor(EndpointType.parse(type)), type).toBe(stability);
+  });
+  it('documents every endpoint field', () => {
+    const objectSection = DOC.split('## Endpoint object')[1]?.split('## ')[0] ?? '';
+    for (const key of Object.keys(Endpoint.shape)) expect(objectSection, key).toMatch(new RegExp(`\\b${key}\\b`));
+    for (const key of Object.keys(BrowserVerdict.shape)) expect(objectSection, key).toContain(key);
   });
   it('states the automatic default order', () => {
     const text = DOC.split('With nothing saved: the first verified of')[1]?.split('Loopback')[0] ?? '';

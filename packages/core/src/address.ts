@@ -53,6 +53,42 @@ export function classifyAddress(address: string): AddressClass | null {
   return 'public';
 }
 
+// Chromium's own address-space table (services/network/public/cpp/ip_address_space_util.cc, as
+// seen in Chromium 156 here, reference/browsers.md): beyond RFC 1918/4193/6598 and link-local, it
+// counts the documentation and deprecated site-local v6 ranges and 0.0.0.0/8 as local, and the
+// unspecified addresses as loopback.
+const CHROMIUM_LOOPBACK = subnets([
+  ['127.0.0.0', 8, 'ipv4'],
+  ['::1', 128, 'ipv6'],
+  ['0.0.0.0', 32, 'ipv4'],
+  ['::', 128, 'ipv6'],
+]);
+const CHROMIUM_LOCAL = subnets([
+  ['0.0.0.0', 8, 'ipv4'],
+  ['10.0.0.0', 8, 'ipv4'],
+  ['100.64.0.0', 10, 'ipv4'],
+  ['169.254.0.0', 16, 'ipv4'],
+  ['172.16.0.0', 12, 'ipv4'],
+  ['192.168.0.0', 16, 'ipv4'],
+  ['fc00::', 7, 'ipv6'],
+  ['fe80::', 10, 'ipv6'],
+  ['fec0::', 10, 'ipv6'],
+  ['2001:db8::', 32, 'ipv6'],
+  ['3fff::', 20, 'ipv6'],
+]);
+
+/** The address space Chromium's Local Network Access puts an IP literal in; null for a DNS name. */
+export type ChromiumAddressSpace = 'loopback' | 'local' | 'public';
+export function chromiumAddressSpace(address: string): ChromiumAddressSpace | null {
+  const a = normalizeAddress(address);
+  const version = isIP(a);
+  if (version === 0) return null;
+  const family = version === 4 ? 'ipv4' : 'ipv6';
+  if (CHROMIUM_LOOPBACK.check(a, family)) return 'loopback';
+  if (CHROMIUM_LOCAL.check(a, family)) return 'local';
+  return 'public';
+}
+
 /** True for 100.64.0.0/10, the range Tailscale (and carrier-grade NAT) uses. */
 export function isCgnatAddress(address: string): boolean {
   return classifyAddress(address) === 'cgnat';

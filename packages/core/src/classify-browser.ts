@@ -1,5 +1,5 @@
-import { type AddressClass, classifyAddress } from './address.js';
-import type { BrowserVerdict, EndpointType, Scope } from './schema/endpoint.js';
+import { classifyAddress, chromiumAddressSpace } from './address.js';
+import type { BrowserVerdict, EndpointType, Scope, Stability } from './schema/endpoint.js';
 
 export interface BrowserInput {
   url: URL;
@@ -9,44 +9,57 @@ export interface BrowserInput {
   tlsTrusted: boolean | null;
 }
 
-const BLOCKED: BrowserVerdict = Object.freeze({
-  mixedContentSafe: false,
-  chromium: 'blocked',
-  firefox: 'blocked',
-  safari: 'blocked',
-});
+const BLOCKED = Object.freeze({ mixedContentSafe: false, chromium: 'blocked', firefox: 'blocked', safari: 'blocked' } as const);
 
 /**
  * What a page served from a public https:// origin may do with the endpoint via fetch/WebSocket,
- * per reference/browsers.md (Mixed Content, Secure Contexts, Chrome's Local Network Access).
+ * and whether a page opened at the endpoint is itself a secure context, per reference/browsers.md
+ * (Mixed Content, Secure Contexts, Chromium's Local Network Access and its address-space table).
  */
 export function classifyBrowser({ url, resolvedAddress, tlsTrusted }: BrowserInput): BrowserVerdict {
-  const host = url.hostname;
-  const literal = classifyAddress(host);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const space = chromiumAddressSpace(host);
   const isLocalhostName = host === 'localhost' || host.endsWith('.localhost');
+  // Potentially trustworthy http origins: 127.0.0.0/8, ::1 and localhost names (not 0.0.0.0, which
+  // Chromium puts in its loopback space but the Secure Contexts spec does not list).
+  const trustworthyHttp = isLocalhostName || classifyAddress(host) === 'loopback';
   if (url.protocol === 'https:') {
-    if (tlsTrusted !== true) return BLOCKED;
-    const target = literal ?? (isLocalhostName ? 'loopback' : classifyAddressOrNull(resolvedAddress));
-    // Chrome asks before a public page reaches a loopback or local address; 100.64/10 counts as local.
+    if (tlsTrusted !== true) return { ...BLOCKED, secureContext: false };
+    const target = space ?? (isLocalhostName ? 'loopback' : resolvedAddress === null ? null : chromiumAddressSpace(resolvedAddress));
+    // Chromium asks before a public page reaches a loopback or local address; 100.64/10 counts as local.
     const chromium = target === 'public' || target === null ? 'ok' : 'prompt';
-    return { mixedContentSafe: true, chromium, firefox: 'ok', safari: 'ok' };
+    return { mixedContentSafe: true, secureContext: true, chromium, firefox: 'ok', safari: 'ok' };
   }
-  if (literal === 'loopback' || isLocalhostName) {
+  if (trustworthyHttp) {
     // Potentially trustworthy origins, but Safari still blocks HTTP loads of localhost.
-    return { mixedContentSafe: false, chromium: 'prompt', firefox: 'ok', safari: 'blocked' };
+    return { mixedContentSafe: false, secureContext: true, chromium: 'prompt', firefox: 'ok', safari: 'blocked' };
   }
-  if (isLocalTarget(literal) || host.endsWith('.local')) {
-    return { mixedContentSafe: false, chromium: 'prompt', firefox: 'blocked', safari: 'blocked' };
+  if (space === 'local' || space === 'loopback' || host.endsWith('.local')) {
+    // Chromium lets a public https page reach an http local/loopback literal after the permission
+    // prompt; the others treat it as mixed content.
+    return { mixedContentSafe: false, secureContext: false, chromium: 'prompt', firefox: 'blocked', safari: 'blocked' };
   }
-  return BLOCKED;
+  return { ...BLOCKED, secureContext: false };
 }
 
-function classifyAddressOrNull(address: string | null): AddressClass | null {
-  return address === null ? null : classifyAddress(address);
-}
+const STABILITY_BY_TYPE: Readonly<Record<EndpointType, Stability>> = Object.freeze({
+  loopback: 'stable',
+  lan: 'address-dependent',
+  'tailscale-ip': 'address-dependent',
+  'tailscale-magicdns': 'stable',
+  'tailscale-serve': 'stable',
+  'tailscale-funnel': 'stable',
+  'cloudflare-quick': 'per-run',
+  'cloudflare-named': 'stable',
+  relay: 'stable',
+  'ssh-local-forward': 'stable',
+  'ssh-reverse': 'stable',
+  custom: 'stable',
+});
 
-function isLocalTarget(c: AddressClass | null): boolean {
-  return c === 'private' || c === 'cgnat' || c === 'tailscale' || c === 'link-local';
+/** Whether an endpoint's URL survives an address change or a restart of what serves it. */
+export function stabilityFor(type: EndpointType): Stability {
+  return STABILITY_BY_TYPE[type];
 }
 
 const SCOPE_BY_TYPE: Readonly<Record<Exclude<EndpointType, 'custom'>, Scope>> = Object.freeze({

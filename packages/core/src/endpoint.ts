@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { classifyBrowser, scopeFor } from './classify-browser.js';
+import { classifyBrowser, scopeFor, stabilityFor } from './classify-browser.js';
 import type { Endpoint, EndpointStatus, EndpointType, Scope, TlsInfo, Verification } from './schema/endpoint.js';
 import type { Reason } from './schema/reason.js';
 
@@ -79,6 +79,7 @@ export function createEndpoint(input: CreateEndpointInput): Endpoint {
     port,
     family: version === 4 ? 'ipv4' : version === 6 ? 'ipv6' : 'dns',
     scope: input.scope ?? scopeFor(input.type, host, resolved),
+    stability: stabilityFor(input.type),
     status: input.status,
     verification: input.verification,
     tls: input.tls,

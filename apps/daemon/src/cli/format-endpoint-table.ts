@@ -43,13 +43,16 @@ export function formatEndpointTable(list: EndpointList, { all, palette: p }: Tab
   const lines: string[] = [];
   lines.push(`${p.bold(`Backend "${list.backend}"`)} on port ${list.port}`);
   if (list.notice) lines.push('', p.yellow(`! ${list.notice.hint}`));
-  const header = ['', 'TYPE', 'URL', 'STATUS', 'LATENCY', 'HTTPS APP (chromium/firefox/safari)'];
+  // SECURE PAGE: a page opened at the URL is a secure context; URL LIFE: whether the URL survives.
+  const header = ['', 'TYPE', 'URL', 'STATUS', 'LATENCY', 'URL LIFE', 'SECURE PAGE', 'HTTPS APP (chromium/firefox/safari)'];
   const rows = list.endpoints.map((e) => [
     e.isDefault ? p.cyan('*') : ' ',
     e.type,
     e.url,
     statusText(e.status, p),
     latency(e),
+    e.stability,
+    e.browser.secureContext ? 'yes' : 'no',
     httpsApp(e),
   ]);
   const widths = header.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ''))));

@@ -24,6 +24,14 @@ export type EndpointType = z.infer<typeof EndpointType>;
 export const Scope = z.enum(['this-machine', 'local-network', 'tailnet', 'public', 'client-loopback']);
 export type Scope = z.infer<typeof Scope>;
 
+/**
+ * Whether the URL survives: "stable" (a name or address that stays the same), "address-dependent"
+ * (changes when the machine's address does: LAN, Tailscale IP), "per-run" (new at every start:
+ * quick tunnel).
+ */
+export const Stability = z.enum(['stable', 'address-dependent', 'per-run']);
+export type Stability = z.infer<typeof Stability>;
+
 /** The outcome of verifying one endpoint. */
 export const EndpointStatus = z.enum(['verified', 'unreachable', 'wrong-backend', 'tls-untrusted', 'unverified', 'checking']);
 export type EndpointStatus = z.infer<typeof EndpointStatus>;
@@ -42,6 +50,11 @@ export type BrowserAccess = z.infer<typeof BrowserAccess>;
 export const BrowserVerdict = z.object({
   /** True only for https whose certificate verified against the trusted roots during the probe. */
   mixedContentSafe: z.boolean(),
+  /**
+   * A page opened AT this URL is a secure context (WebCrypto, service workers, clipboard, PWA
+   * install): https with a trusted certificate, or http to 127.0.0.0/8, ::1, localhost, *.localhost.
+   */
+  secureContext: z.boolean(),
   chromium: BrowserAccess,
   firefox: BrowserAccess,
   safari: BrowserAccess,
@@ -115,6 +128,7 @@ export const Endpoint = z.object({
   /** Present and true when the interface carries this machine's default route. */
   hasDefaultRoute: z.boolean().optional(),
   scope: Scope,
+  stability: Stability,
   status: EndpointStatus,
   verification: Verification,
   /** Null for http. */
