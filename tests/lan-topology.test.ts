@@ -41,7 +41,14 @@ describe.skipIf(unavailable)('two hosts on a LAN (network namespaces)', () => {
       httpStatus: 200,
       address: t.hostV4,
     });
-    expect(lan.browser).toEqual({ mixedContentSafe: false, chromium: 'prompt', firefox: 'blocked', safari: 'blocked' });
+    expect(lan.browser).toEqual({
+      mixedContentSafe: false,
+      secureContext: false,
+      chromium: 'prompt',
+      firefox: 'blocked',
+      safari: 'blocked',
+    });
+    expect(lan.stability).toBe('address-dependent');
     expect(byUrl(list, `http://127.0.0.1:${b.port}/`)).toMatchObject({
       type: 'loopback',
       status: 'verified',
@@ -66,6 +73,34 @@ describe.skipIf(unavailable)('two hosts on a LAN (network namespaces)', () => {
     expect(lan.verification.hint).toMatch(/listens on 127\.0\.0\.1 only.*bound to 0\.0\.0\.0/);
     expect(list.listen).toEqual({ listening: true, addresses: ['127.0.0.1'] });
     expect(list.default).toMatchObject({ type: null, endpointId: null });
+    // Issue 11.2: the IPv6 rows advise ::, which serves both families (0.0.0.0 would not help them).
+    const v6 = byUrl(list, `http://[${t.hostV6}]:${b.port}/`);
+    expect(v6.verification.reason).toBe('bound-to-loopback');
+    expect(v6.verification.hint).toMatch(/bound to :: \(all interfaces\), e\.g\. HOST=::\./);
+    expect(byUrl(list, `http://127.0.0.1:${b.port}/`).browser.secureContext).toBe(true);
+  });
+
+  it('gives a backend on ::1 only the right advice on the 127.0.0.1 row (issue 11.2)', async () => {
+    const b = await start(['--host', '::1', '--id', 'v6loop']);
+    const list = await listJson(t.host, b.port);
+    expect(byUrl(list, `http://[::1]:${b.port}/`).status).toBe('verified');
+    const v4loop = byUrl(list, `http://127.0.0.1:${b.port}/`);
+    expect(v4loop).toMatchObject({ status: 'unreachable', verification: { reason: 'bound-to-other-loopback' } });
+    expect(v4loop.verification.hint).toMatch(/listens on ::1 only, not on 127\.0\.0\.1: open it at the ::1 URL instead, or bind it to ::/);
+    expect(byUrl(list, `http://${t.hostV4}:${b.port}/`).verification.reason).toBe('bound-to-loopback');
+  });
+
+  it('blames the proxy in front, not the backend, when a URL on another port refuses (issue 11.2)', async () => {
+    const b = await start(['--host', '127.0.0.1', '--id', 'behind']);
+    const free = await start(['--host', '127.0.0.1', '--id', 'gone']);
+    await free.stop(); // a port that certainly refuses now
+    const list = await listJson(t.host, b.port, ['--custom', `http://${t.hostV4}:${free.port}/`]);
+    const proxy = byUrl(list, `http://${t.hostV4}:${free.port}/`);
+    expect(proxy.verification.reason).toBe('proxy-refused');
+    expect(proxy.verification.hint).toMatch(
+      new RegExp(`refused the connection: the proxy, tunnel or forward that should answer on port ${free.port}`),
+    );
+    expect(proxy.verification.hint).not.toMatch(/bound|0\.0\.0\.0/);
   });
 
   it('lists an IPv6 ULA address bracketed and verifies it for a backend on ::', async () => {

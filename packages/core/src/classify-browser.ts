@@ -1,4 +1,4 @@
-import { classifyAddress, chromiumAddressSpace } from './address.js';
+import { chromiumAddressSpace, classifyAddress } from './address.js';
 import type { BrowserVerdict, EndpointType, Scope, Stability } from './schema/endpoint.js';
 
 export interface BrowserInput {

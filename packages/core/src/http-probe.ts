@@ -47,6 +47,8 @@ export interface ProbeFailure {
   error: string;
   latencyMs: number;
   address: string | null;
+  /** The address a connection was attempted to (set also when it was refused); null when unknown. */
+  triedAddress?: string | null;
   tls: TlsInfo | null;
 }
 
@@ -69,6 +71,8 @@ const TLS_ERROR_TEXT: Readonly<Record<string, string>> = {
 interface ErrnoLike {
   code?: string;
   message?: string;
+  /** Node's connect errors carry the address they tried. */
+  address?: string;
 }
 
 function classifyError(err: ErrnoLike): { code: ProbeFailureCode; error: string } {
@@ -140,7 +144,8 @@ async function exchange(
     const fail = (err: ErrnoLike): void => {
       const { code, error } = classifyError(err);
       const tls = code === 'tls-untrusted' ? { trusted: false, issuer: null, validTo: null, error } : null;
-      finish({ ok: false, code, error, latencyMs: performance.now() - started, address, tls });
+      const triedAddress = address ?? (typeof err.address === 'string' ? err.address : null);
+      finish({ ok: false, code, error, latencyMs: performance.now() - started, address, triedAddress, tls });
     };
     const options: https.RequestOptions = {
       host: target.host,

@@ -10,7 +10,7 @@ describe('reason table', () => {
     }
   });
   it('fills placeholders and leaves unknown ones visible', () => {
-    expect(formatHint('backend-not-listening', { port: 3000 })).toContain('port 3000');
+    expect(formatHint('backend-not-listening', { backendPort: 3000 })).toContain('port 3000');
     expect(formatHint('bound-to-loopback', {})).toContain('{bound}');
   });
 });

@@ -5,14 +5,19 @@ import type { Reason } from './schema/reason.js';
  * test checks that this table, the zod enum and the README's list agree.
  */
 export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
-  'backend-not-listening': 'Nothing is listening on port {port} on this machine: start the backend, or check its port.',
+  'backend-not-listening':
+    'The backend stopped listening: nothing listens on port {backendPort} on this machine; start it again (or check its port).',
   'bound-to-loopback':
-    'The backend listens on {bound} only, so other devices cannot reach it: restart it bound to 0.0.0.0 (all interfaces), e.g. HOST=0.0.0.0.',
-  'bound-to-other-address': 'The backend listens on {bound} only, not on {address}: bind it to 0.0.0.0 (all interfaces) or to {address}.',
+    'The backend listens on {bound} only, so other devices cannot reach it: restart it bound to {wildcard} (all interfaces), e.g. HOST={wildcard}.',
+  'bound-to-other-loopback':
+    'The backend listens on {bound} only, not on {host}: open it at the {bound} URL instead, or bind it to :: (or localhost on both 127.0.0.1 and ::1).',
+  'bound-to-other-address': 'The backend listens on {bound} only, not on {address}: bind it to {wildcard} (all interfaces) or to {host}.',
   'bound-to-ipv4-only':
     'The backend listens on IPv4 only ({bound}), so it cannot be reached at {address}: bind it to :: to serve IPv4 and IPv6 alike.',
   'connection-refused':
     '{address} refused the connection on port {port} although the backend listens on all interfaces: check the firewall rules for port {port}.',
+  'proxy-refused':
+    '{address} refused the connection: the proxy, tunnel or forward that should answer on port {port} in front of the backend is not running or listens elsewhere; start it, or fix its port.',
   'timed-out':
     'No answer from {address} within {timeoutMs} ms: a firewall is probably dropping the traffic; allow TCP port {port} on that interface.',
   'connection-reset':
@@ -26,7 +31,7 @@ export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
   'identity-unavailable':
     'The identity check could not read {detail} from the backend on loopback: fix the identity setting or the backend.',
   'proxy-bad-gateway':
-    'The proxy or tunnel at {host} answered {httpStatus} because it cannot reach the backend: check that the backend runs and that the proxy targets port {port}.',
+    'The proxy or tunnel at {host} answered {httpStatus} because it cannot reach the backend: check that the backend runs and that the proxy targets port {backendPort}.',
   'tls-untrusted':
     'The certificate of {host} is not trusted ({detail}): use one from a trusted CA or add your CA to the system store; browsers will refuse it.',
   'websocket-failed':

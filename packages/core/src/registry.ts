@@ -245,7 +245,9 @@ export function createRegistry(options: RegistryOptions): Registry {
       providers: outcomes.map((o) => o.report),
       excluded: outcomes.flatMap((o) => o.excluded),
       listen,
-      notice: notListening ? { reason: 'backend-not-listening', hint: formatHint('backend-not-listening', { port: backend.port }) } : null,
+      notice: notListening
+        ? { reason: 'backend-not-listening', hint: formatHint('backend-not-listening', { backendPort: backend.port }) }
+        : null,
       generatedAt: new Date().toISOString(),
     };
   }

@@ -58,3 +58,57 @@ describe('an address that vanishes while its probe is in flight (issue 17)', () 
     expect(endpoints.map((e) => [e.label, e.status])).toEqual([['stays', 'verified']]);
   });
 });
+
+describe('hints name what really refused, on the port the URL uses (issue 11.2)', () => {
+  let backend: http.Server;
+  let port = 0;
+  let closedPort = 0;
+  beforeAll(async () => {
+    backend = http.createServer((_req, res) => res.end('{"id":"h"}'));
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    port = (backend.address() as net.AddressInfo).port;
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    closedPort = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+  });
+  afterAll(() => {
+    backend.close();
+  });
+  const verify = (urls: string[], connectTo = '') =>
+    verifyCandidates(
+      {
+        backend: Backend.parse({ name: 'h', port }),
+        scheme: 'http',
+        listen: { listening: true, addresses: ['127.0.0.1'] },
+        probeTimeoutMs: 2_000,
+        connectTo: parseConnectTo(connectTo),
+        localAddresses: () => new Set(['127.0.0.1']),
+      },
+      urls.map((url) => ({ provider: 'custom', type: 'custom' as const, url, label: url })),
+    );
+
+  it('an https name whose front refuses: the proxy on port 443 is named, not the backend bind', async () => {
+    const [e] = await verify(['https://app.example.test/'], `app.example.test:443=127.0.0.1:${closedPort}`);
+    expect(e?.verification.reason).toBe('proxy-refused');
+    expect(e?.verification.hint).toContain('on port 443 in front of the backend');
+  });
+  it('a refusal on the backend port of this machine is explained by the bind', async () => {
+    const [e] = await verify([`http://[::1]:${port}/`]);
+    expect(e?.verification.reason).toBe('bound-to-other-loopback');
+  });
+  it('a stopped backend says it stopped listening, with its own port', async () => {
+    const endpoints = await verifyCandidates(
+      {
+        backend: Backend.parse({ name: 'h', port: closedPort }),
+        scheme: 'http',
+        listen: { listening: false, addresses: [] },
+        probeTimeoutMs: 2_000,
+        connectTo: parseConnectTo(''),
+      },
+      [{ provider: 'lan', type: 'loopback', url: `http://127.0.0.1:${closedPort}/`, label: 'loop' }],
+    );
+    expect(endpoints[0]?.verification.reason).toBe('backend-not-listening');
+    expect(endpoints[0]?.verification.hint).toMatch(new RegExp(`^The backend stopped listening: nothing listens on port ${closedPort}`));
+  });
+});

@@ -152,19 +152,30 @@ async function probeCandidate(opts: VerifyOptions, candidate: ProviderCandidate)
   return { main, identity, websocket };
 }
 
-/** Picks the reason for a failed probe, using the listening sockets to explain refusals. */
-function failureReason(failure: ProbeFailure, listen: ListenState | null, candidateHost: string): Reason {
+/**
+ * Picks the reason for a failed probe. The backend's bind explains a refusal only when the probe
+ * went to an address of this machine on the backend's own port: anything else in between (a
+ * proxy, tunnel or forward on another port or host) is what refused.
+ */
+function failureReason(
+  failure: ProbeFailure,
+  listen: ListenState | null,
+  target: { host: string; port: number; local: boolean },
+  backendPort: number,
+): Reason {
   if (failure.code === 'tls-untrusted') return 'tls-untrusted';
   if (listen && !listen.listening) return 'backend-not-listening';
+  if (failure.code === 'connection-refused' && !(target.local && target.port === backendPort)) return 'proxy-refused';
   if (failure.code === 'connection-refused' && listen) {
     const bound = listen.addresses.map(normalizeAddress);
-    const host = normalizeAddress(candidateHost);
+    const host = target.host;
     const isV6 = isIP(host) === 6;
     // 0.0.0.0 covers IPv4 only; :: covers both on Linux's default dual-stack sockets.
     const coversAll = bound.some((a) => (isV6 ? a === '::' : IPV4_WILDCARDS.has(a)));
     if (coversAll || bound.includes(host)) return 'connection-refused';
+    if (classifyAddress(host) === 'loopback') return 'bound-to-other-loopback';
     if (bound.every((a) => classifyAddress(a) === 'loopback')) return 'bound-to-loopback';
-    if (isV6 && bound.includes('0.0.0.0')) return 'bound-to-ipv4-only';
+    if (isV6 && bound.some((a) => IPV4_WILDCARDS.has(a) && a !== '::')) return 'bound-to-ipv4-only';
     return 'bound-to-other-address';
   }
   switch (failure.code) {
@@ -182,6 +193,11 @@ function failureReason(failure: ProbeFailure, listen: ListenState | null, candid
   }
 }
 
+/** The URL's port, explicit or the scheme's (443 for an https name). */
+function effectivePort(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
 interface Judgement {
   status: EndpointStatus;
   reason: Reason | null;
@@ -191,12 +207,23 @@ interface Judgement {
   websocket: Verification['websocket'];
 }
 
-function judge(opts: VerifyOptions, candidate: ProviderCandidate, probes: CandidateProbes, reference: ReferenceOutcome): Judgement {
+function judge(
+  opts: VerifyOptions,
+  candidate: ProviderCandidate,
+  probes: CandidateProbes,
+  reference: ReferenceOutcome,
+  localAddresses: ReadonlySet<string>,
+): Judgement {
   const { backend, listen } = opts;
   const url = new URL(candidate.url);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const urlPort = effectivePort(url);
+  const isV6 = isIP(host) === 6;
   const vars = {
-    port: backend.port,
+    port: urlPort,
+    backendPort: backend.port,
+    // The wildcard that serves this row's family: :: serves IPv4 and IPv6 alike on Linux.
+    wildcard: isV6 ? '::' : '0.0.0.0',
     address: url.host,
     host,
     url: url.href,
@@ -218,7 +245,9 @@ function judge(opts: VerifyOptions, candidate: ProviderCandidate, probes: Candid
   if (candidate.blocked) return fail('unreachable', candidate.blocked.reason, candidate.blocked.detail, candidate.blocked.detail);
   if (probes.refused) return fail('unreachable', 'invalid-candidate', probes.refused, probes.refused);
   if (!main.ok) {
-    const reason = failureReason(main, listen, host);
+    const tried = normalizeAddress(main.triedAddress ?? main.address ?? (isIP(host) ? host : ''));
+    const local = tried !== '' && (classifyAddress(tried) === 'loopback' || localAddresses.has(tried));
+    const reason = failureReason(main, listen, { host: normalizeAddress(host), port: urlPort, local }, backend.port);
     return fail(reason === 'tls-untrusted' ? 'tls-untrusted' : 'unreachable', reason, main.error);
   }
   if (!reference.ok) {
@@ -320,7 +349,7 @@ export async function verifyCandidates(opts: VerifyOptions, candidates: Provider
 
   function verdictFor(candidate: ProviderCandidate, i: number): Endpoint {
     const p = probes[i] as CandidateProbes;
-    const verdict = judge(opts, candidate, p, reference);
+    const verdict = judge(opts, candidate, p, reference, atStart);
     const answered = p.main.ok ? (p.main as ProbeAnswer) : null;
     const verification: Verification = {
       checkedAt,

@@ -7,9 +7,11 @@ import * as z from 'zod';
 export const Reason = z.enum([
   'backend-not-listening',
   'bound-to-loopback',
+  'bound-to-other-loopback',
   'bound-to-other-address',
   'bound-to-ipv4-only',
   'connection-refused',
+  'proxy-refused',
   'timed-out',
   'connection-reset',
   'dns-failed',
