@@ -9,6 +9,7 @@ import { createEventHub, type EventHub } from './event-hub.js';
 import { createExposureManager, type ExposureManager } from './exposure-manager.js';
 import { HOME_FILES } from './home.js';
 import { INTERFACE_POLL_MS, watchInterfaces } from './interface-watcher.js';
+import { LIVENESS_POLL_MS, watchLiveness } from './liveness-watcher.js';
 import { loadPlugins } from './plugin-loader.js';
 import { createProviderBoard, type ProviderBoard } from './provider-board.js';
 import { createStateStore } from './state-store.js';
@@ -32,6 +33,8 @@ export interface DaemonOptions {
   reverifyIntervalMs?: number;
   /** @default INTERFACE_POLL_MS */
   interfacePollMs?: number;
+  /** How often the backends' listening sockets are compared (liveness-watcher.ts). */
+  livenessPollMs?: number;
   /** @default createBuiltinProviders() */
   providers?: Provider[];
   /** @default registry defaults */
@@ -132,6 +135,12 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const refreshAll = () => void cache.refreshAll();
   const stopWatching = watchInterfaces(refreshAll, options.interfacePollMs ?? INTERFACE_POLL_MS);
+  // A backend that stops or starts listening is re-verified at once, not at the next minute.
+  const stopLiveness = watchLiveness({
+    ports: () => new Map(book.list().map((b) => [b.name, b.port])),
+    onChange: refreshSoon,
+    intervalMs: options.livenessPollMs ?? LIVENESS_POLL_MS,
+  });
   const unwatchProviders = providers.map((p) => p.watch?.(refreshAll) ?? (() => undefined));
   const reverify = scheduleReverification(cache, book, options.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS);
 
@@ -161,6 +170,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     async close() {
       discovery.close();
       stopWatching();
+      stopLiveness();
       for (const unwatch of unwatchProviders) unwatch();
       reverify();
       await exposures.close();
