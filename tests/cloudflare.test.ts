@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Endpoint, EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
 import { execa } from 'execa';
@@ -316,6 +316,51 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
     const r = await enable({ type: 'cloudflare-named', options: { credentialsFile: '/x.json' } });
     expect(r.status).toBe(400);
     expect(r.json<{ message: string }>().message).toMatch(/credentialsFile needs tunnelId and hostname/);
+  });
+
+  it('turns a stalled tunnel (alive, /ready without connections) unreachable within 15 s, then restarts it (issue 11.4)', async () => {
+    await disable('cloudflare-quick');
+    await daemon.stop();
+    const config = join(home, 'stall-config.json');
+    writeFileSync(config, JSON.stringify({ tunnelStall: { unreachableAfterMs: 3_000, restartAfterMs: 9_000 } }));
+    daemon = await startDaemon(ns, ['--backend', `app=${backend.port}`, '--config', config], { home, env: { ...cf.env, HOME: userHome } });
+    cf.setScenario('stall-once');
+    rmSync(join(cf.state, 'stalled'), { force: true });
+    writeFileSync(join(cf.state, 'stall-after-ms'), '1500');
+    const events = subscribe(daemon, '?backend=app');
+    await events.waitFor((l) => l.status === 200, 5_000);
+    await enable({ type: 'cloudflare-quick' });
+    const first = await waitExposure('cloudflare-quick', (e) => e.state === 'active');
+    const oldUrl = first.endpoint?.url ?? '';
+    const oldPid = tunnelPid();
+    // The stall begins 1.5 s after the connection registered; measured from the marker the fake writes.
+    await expect.poll(() => existsSync(join(cf.state, 'stalled')), { timeout: 10_000 }).toBe(true);
+    const stalledAt = Date.now();
+    const down = await events.waitFor(
+      (l) =>
+        l.event === 'endpoints' &&
+        (l.data as EndpointList).endpoints.some((e: Endpoint) => e.url === oldUrl && e.verification.reason === 'tunnel-disconnected'),
+      15_000,
+    );
+    expect((down.at ?? 0) - stalledAt).toBeLessThan(15_000);
+    const stalled = (down.data as EndpointList).endpoints.find((e) => e.url === oldUrl);
+    expect(stalled).toMatchObject({ status: 'unreachable' });
+    expect(stalled?.verification.hint).toMatch(
+      /runs but is not connected to its edge \(\/ready answered 503 with 0 edge connections for \d+ s\)/,
+    );
+    // The process was alive all along: the same pid, not a crash.
+    expect(tunnelPid()).toBe(oldPid);
+    expect(alive(oldPid ?? 0)).toBe(true);
+    const exposure = await waitExposure('cloudflare-quick', (e) => e.reason === 'disconnected');
+    expect(exposure.hint).toMatch(/no connection to Cloudflare’s edge/);
+    // After the longer threshold it is restarted: a new process, a new URL, verified.
+    const second = await waitExposure('cloudflare-quick', (e) => e.state === 'active' && e.endpoint?.url !== oldUrl, 30_000);
+    expect(second.endpoint?.status).toBe('verified');
+    expect(tunnelPid()).not.toBe(oldPid);
+    await expect.poll(() => alive(oldPid ?? 0), { timeout: 5_000 }).toBe(false);
+    await events.close();
+    await disable('cloudflare-quick');
+    cf.setScenario('ok');
   });
 
   it('says where it looked and how to install when cloudflared is missing', async () => {

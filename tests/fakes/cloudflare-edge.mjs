@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The fake Cloudflare edge: HTTPS for every tunnel hostname (one test-CA certificate with
 // *.trycloudflare.com and the named hosts), routed by Host to the origin the fake cloudflared
-// registered in $FAKE_CLOUDFLARED_EDGE/routes.json. A route whose cloudflared is gone answers 530,
+// registered in $FAKE_CLOUDFLARED_EDGE/routes.json. A route whose cloudflared is gone (or stalled) answers 530,
 // as the real edge does; a hijacked route (a user's config.yml won) answers 404.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -30,7 +30,7 @@ const routes = () => {
 const server = https.createServer({ cert: readFileSync(values.cert), key: readFileSync(values.key) }, (req, res) => {
   const host = (req.headers.host ?? '').split(':')[0];
   const route = routes()[host];
-  if (!route || !alive(route.pid)) {
+  if (!route || !alive(route.pid) || route.stalled) {
     res.writeHead(530, { 'content-type': 'text/html', server: 'cloudflare' });
     res.end('<title>Cloudflare Tunnel error</title>error code: 1033');
     return;

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { createRegistry, type Health, type PluginSpec, type Provider, type Registry, reapOrphans } from '@endpointd/core';
+import {
+  createRegistry,
+  type DaemonConfig,
+  type Health,
+  type PluginSpec,
+  type Provider,
+  type Registry,
+  reapOrphans,
+} from '@endpointd/core';
 import { type BackendBook, createBackendBook, type StaticBackend } from './backend-book.js';
 import { createBuiltinProviders } from './builtin-providers.js';
 import { createDaemonEmitter, type DaemonEmitter } from './daemon-events.js';
@@ -33,6 +41,8 @@ export interface DaemonOptions {
   reverifyIntervalMs?: number;
   /** @default INTERFACE_POLL_MS */
   interfacePollMs?: number;
+  /** When a tunnel without an edge connection turns unreachable, and when it is restarted. */
+  tunnelStall?: DaemonConfig['tunnelStall'];
   /** How often the backends' listening sockets are compared (liveness-watcher.ts). */
   livenessPollMs?: number;
   /** @default createBuiltinProviders() */
@@ -86,7 +96,9 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   }
   // Children a killed predecessor left behind (tunnels, ssh -R) go before anything starts again.
   reapOrphans(join(options.home, HOME_FILES.run));
-  const builtins = options.providers ?? createBuiltinProviders({ home: options.home });
+  const builtins =
+    options.providers ??
+    createBuiltinProviders({ home: options.home, ...(options.tunnelStall ? { tunnelStall: options.tunnelStall } : {}) });
   const { loaded, failures } = await loadPlugins(
     options.plugins ?? [],
     options.pluginBaseDir ?? process.cwd(),

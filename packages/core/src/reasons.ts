@@ -32,6 +32,8 @@ export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
     'The identity check could not read {detail} from the backend on loopback: fix the identity setting or the backend.',
   'proxy-bad-gateway':
     'The proxy or tunnel at {host} answered {httpStatus} because it cannot reach the backend: check that the backend runs and that the proxy targets port {backendPort}.',
+  'tunnel-disconnected':
+    'The tunnel process runs but is not connected to its edge ({detail}): nobody reaches the backend at {host} until it reconnects; check this machine’s internet access (endpointd restarts the tunnel if it lasts).',
   'tls-untrusted':
     'The certificate of {host} is not trusted ({detail}): use one from a trusted CA or add your CA to the system store; browsers will refuse it.',
   'websocket-failed':

@@ -25,6 +25,23 @@ export async function isReady(port: number): Promise<boolean> {
   return (await getMetrics(port, '/ready'))?.status === 200;
 }
 
+/**
+ * What /ready says (metrics/readiness.go: 200 with readyConnections > 0, else 503 with 0), in
+ * words for a hint; connections 0 when the metrics server does not answer at all.
+ */
+export async function readReadiness(port: number): Promise<{ connections: number; detail: string }> {
+  const res = await getMetrics(port, '/ready');
+  if (!res) return { connections: 0, detail: 'its metrics server does not answer' };
+  let connections = 0;
+  try {
+    connections = Number((JSON.parse(res.body) as { readyConnections?: unknown }).readyConnections) || 0;
+  } catch {
+    // A 200 without the body still means connected.
+  }
+  if (res.status === 200) return { connections: Math.max(connections, 1), detail: 'connected' };
+  return { connections: 0, detail: `/ready answered ${res.status} with ${connections} edge connections` };
+}
+
 /** The quick tunnel's hostname from /quicktunnel ({"hostname": "…"}, served as text/plain). */
 export async function readQuickTunnelHostname(port: number): Promise<string | null> {
   const res = await getMetrics(port, '/quicktunnel');

@@ -19,7 +19,7 @@ import * as z from 'zod';
 import { writeCloudflaredConfig } from './config-file.js';
 import { chooseIngressHostname } from './ingress.js';
 import { classifyLogLines, hostnameFromBanner, KEPT_LOG_LINES, redactLogLine } from './log-lines.js';
-import { freePort, isReady, readQuickTunnelHostname, readVersionedConfig } from './metrics.js';
+import { freePort, isReady, readQuickTunnelHostname, readReadiness, readVersionedConfig } from './metrics.js';
 import { CLOUDFLARE_HINTS, type CloudflareReason } from './reasons.js';
 
 /** Options of the Cloudflare provider. */
@@ -33,8 +33,15 @@ export const CloudflareProviderOptions = z.object({
   /** SIGTERM, then SIGKILL after this (ms). @default 5000 */
   stopGraceMs: z.number().int().min(100).default(5_000),
   ...BackoffOptions.shape,
-  /** How often a running tunnel's /ready is checked (ms). @default 5000 */
-  readyPollMs: z.number().int().min(50).default(5_000),
+  /** How often a running tunnel's /ready is checked (ms). @default 2000 */
+  readyPollMs: z.number().int().min(50).default(2_000),
+  /**
+   * A running cloudflared whose /ready has reported no connection (or failed) for this long is
+   * stalled: its endpoint turns unreachable (ms). @default 6000
+   */
+  stalledAfterMs: z.number().int().min(100).default(6_000),
+  /** …and after this long it is restarted (ms). @default 45000 */
+  restartStalledAfterMs: z.number().int().min(200).default(45_000),
 });
 export type CloudflareProviderOptions = z.input<typeof CloudflareProviderOptions>;
 
@@ -62,7 +69,12 @@ const PERMANENT: ReadonlySet<CloudflareReason> = new Set(['not-installed', 'bad-
 /** Startup checks of /ready while a tunnel comes up (ms). */
 const READY_STARTUP_POLL_MS = 200;
 
-type Tracked = { url: string | null; type: 'cloudflare-quick' | 'cloudflare-named' };
+type Tracked = {
+  url: string | null;
+  type: 'cloudflare-quick' | 'cloudflare-named';
+  /** Set while the process runs without an edge connection: what /ready said, and since when. */
+  stalled: string | null;
+};
 
 /** Cloudflare quick and named tunnels: cloudflared processes supervised by endpointd. */
 export function createCloudflareProvider(options: CloudflareProviderOptions = {}): Provider {
@@ -97,6 +109,8 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
           type: t.type,
           url: t.url,
           label: t.type === 'cloudflare-quick' ? 'Cloudflare quick tunnel' : 'Cloudflare tunnel',
+          // Probing would only meet the edge's 530 (or, right after, a cached answer): say why.
+          ...(t.stalled ? { blocked: { reason: 'tunnel-disconnected' as const, detail: t.stalled } } : {}),
         });
     }
     return { candidates };
@@ -124,7 +138,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
     const configFile = join(runDir, `${name}.yml`);
     const byType = tracked.get(backend.name) ?? new Map<string, Tracked>();
     tracked.set(backend.name, byType);
-    const entry: Tracked = { url: null, type };
+    const entry: Tracked = { url: null, type, stalled: null };
     byType.set(type, entry);
     // The token is handed over by file; its value is kept out of every log line and error.
     if (named?.tokenFile) registerSecret(readFileSync(named.tokenFile, 'utf8'));
@@ -197,14 +211,35 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
         if (!host) return { ok: false, reason: 'unknown', error: 'the tunnel came up without a hostname' };
         return { ok: true, value: `https://${host}/` };
       },
-      // Down when /ready fails twice in a row while the process lives.
-      async watch(_child, _url, attempt) {
-        let misses = 0;
-        while (!attempt.aborted && misses < 2) {
+      // A process that lives but has no edge connection (/ready 503 with readyConnections 0, or no
+      // answer) is stalled after stalledAfterMs: its endpoint says so at once, and the process is
+      // restarted only after restartStalledAfterMs, since cloudflared reconnects by itself first.
+      async watch(_child, url, attempt) {
+        let since: number | null = null;
+        while (!attempt.aborted) {
           await delay(config.readyPollMs, attempt);
-          if (!attempt.aborted) misses = (await isReady(metricsPort)) ? 0 : misses + 1;
+          if (attempt.aborted) break;
+          const ready = await readReadiness(metricsPort);
+          if (ready.connections > 0) {
+            since = null;
+            if (entry.stalled) {
+              entry.stalled = null;
+              ctx.update({ state: 'active', url });
+              changed();
+            }
+            continue;
+          }
+          since ??= Date.now();
+          const lasted = Date.now() - since;
+          const detail = `${ready.detail} for ${Math.round(lasted / 1000)} s`;
+          if (lasted >= config.restartStalledAfterMs) return { reason: 'disconnected', error: `cloudflared restarted: ${detail}` };
+          if (lasted >= config.stalledAfterMs && !entry.stalled) {
+            entry.stalled = detail;
+            ctx.update({ state: 'starting', reason: 'disconnected', hint: CLOUDFLARE_HINTS.disconnected, error: detail });
+            changed();
+          }
         }
-        return { reason: 'exited-early', error: 'tunnel not ready' };
+        return { reason: 'exited-early', error: 'supervision stopped' };
       },
       classifyExit(exit, lines) {
         if (exit.missing) return { reason: 'not-installed', error: `${bin} was not found`, permanent: true };
@@ -218,6 +253,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
       onUp(url) {
         // A quick tunnel gets a new name on every start: the old one is never shown again.
         entry.url = url;
+        entry.stalled = null;
         lastError = null;
         ctx.update({ state: 'active', url });
         changed();
@@ -236,7 +272,8 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
           return;
         }
         // The URL is kept until the next one is known, so the list shows it unreachable at once.
-        ctx.update({ state: 'starting', reason: 'exited-early', hint: CLOUDFLARE_HINTS['exited-early'], error: down.error });
+        const why = reason === 'disconnected' ? 'disconnected' : 'exited-early';
+        ctx.update({ state: 'starting', reason: why, hint: CLOUDFLARE_HINTS[why], error: down.error });
         changed();
       },
     });

@@ -10,6 +10,7 @@ export const CloudflareReason = z.enum([
   'bad-credentials',
   'no-ingress-for-backend',
   'exited-early',
+  'disconnected',
   'start-timeout',
   'unknown',
 ]);
@@ -31,6 +32,8 @@ export const CLOUDFLARE_HINTS: Readonly<Record<CloudflareReason, string>> = Obje
     'The tunnel connected, but none of its public hostnames in the Cloudflare dashboard points to this backend: add one (Networks → Tunnels → Public Hostname) whose service is http://localhost:PORT, then enable again.',
   'exited-early':
     'cloudflared exited before the tunnel was ready: see the last log lines in `endpoints doctor`; endpointd restarts it with backoff.',
+  disconnected:
+    'cloudflared runs but has no connection to Cloudflare’s edge (its /ready reports none): check this machine’s internet access and that outbound port 7844 is open; endpointd restarts it if that lasts.',
   'start-timeout': 'The tunnel did not become ready in time: check the network, then disable and enable it again.',
   unknown: 'cloudflared failed: see the last log lines in `endpoints doctor`.',
 });

@@ -30,6 +30,18 @@ export const DaemonConfig = z
     maxProbesInFlight: z.number().int().min(1).max(4_096).optional(),
     /** Watch this machine's listening services (GET /v1/discovered, `discovered` events). @default true */
     discovery: z.boolean().optional(),
+    /**
+     * A tunnel process alive without an edge connection: after `unreachableAfterMs` its endpoint
+     * is unreachable (reason tunnel-disconnected), after `restartAfterMs` it is restarted.
+     * @default { unreachableAfterMs: 6000, restartAfterMs: 45000 }
+     */
+    tunnelStall: z
+      .object({
+        unreachableAfterMs: z.number().int().min(500).max(600_000).optional(),
+        restartAfterMs: z.number().int().min(1_000).max(3_600_000).optional(),
+      })
+      .strict()
+      .optional(),
     /** App ids (see the fingerprint table: "t3code", "vite", …) whose discovered services become backends by themselves. @default [] */
     autoAdopt: z.array(z.string().regex(/^[a-z0-9-]+$/)).optional(),
   })

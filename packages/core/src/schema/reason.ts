@@ -20,6 +20,7 @@ export const Reason = z.enum([
   'host-not-allowed',
   'identity-unavailable',
   'proxy-bad-gateway',
+  'tunnel-disconnected',
   'tls-untrusted',
   'websocket-failed',
   'sshd-not-running',
