@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import type { EndpointList } from '@endpointd/core';
 import { execa } from 'execa';
 import { type EventLine, type RunningDaemon, request, requestOne, startDaemon, subscribe } from '../tests/helpers/daemon.js';
+import { setupFakeCloudflare } from '../tests/helpers/fake-cloudflare.js';
+import { startFakeDns } from '../tests/helpers/fake-dns.js';
 import { addNamespace, deleteNamespace, ip, nft } from '../tests/helpers/netns.js';
 import { ENDPOINTS_BIN, REPO_ROOT, type RunningBackend, startBackend } from '../tests/helpers/processes.js';
+import { createTestCa } from '../tests/helpers/test-ca.js';
 
 const NS = `epd-bench${process.pid % 10_000}`;
 const WALL_RUNS = 15;
@@ -439,6 +442,56 @@ async function livenessSection(rows: Row[]): Promise<void> {
   }
 }
 
+/** `enable cloudflare-quick` → active with a verified URL, against the fake cloudflared and edge (issue 11.3). */
+async function quickTunnelSection(rows: Row[], fast: RunningBackend): Promise<void> {
+  progress('quick tunnel: enable → verified URL, through public DNS and through a fixed address, 3 runs each');
+  const edge = '198.18.0.10';
+  await ip('-n', NS, 'addr', 'add', `${edge}/32`, 'dev', 'lo');
+  const ca = await createTestCa();
+  const viaDns = await setupFakeCloudflare(NS, ca, { edgeListen: `${edge}:443` });
+  const dns = await startFakeDns(NS, { routesDir: viaDns.state, answer: edge, publishDelayMs: 0 });
+  const direct = await setupFakeCloudflare(NS, ca);
+  const timeToVerified = async (env: Record<string, string>, config: object): Promise<number[]> => {
+    const home = mkdtempSync(join(tmpdir(), 'epd-bench-cf-'));
+    writeFileSync(join(home, 'config.json'), JSON.stringify(config));
+    const daemon = await startDaemon(NS, ['--backend', `app=${fast.port}`, '--config', join(home, 'config.json')], { home, env });
+    const times: number[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const sub = subscribe(daemon, '?backend=app');
+        await sub.waitFor((l) => l.status === 200, 5_000);
+        const at = Date.now();
+        await requestOne(daemon, { method: 'POST', path: '/v1/backends/app/exposures', body: '{"type":"cloudflare-quick"}' });
+        const up = await sub.waitFor((l) => l.event === 'exposure' && (l.data as { state?: string }).state === 'active', 30_000);
+        times.push((up.at ?? 0) - at);
+        await sub.close();
+        await requestOne(daemon, { method: 'DELETE', path: '/v1/backends/app/exposures/cloudflare-quick' });
+      }
+    } finally {
+      await daemon.stop();
+    }
+    return times;
+  };
+  try {
+    const honest = await timeToVerified(viaDns.env, { publicDnsServers: [dns.publicServer] });
+    const fixed = await timeToVerified(direct.env, {});
+    const systemLookups = dns.log('system').filter((q) => q.name.endsWith('.trycloudflare.com')).length;
+    rows.push({
+      benchmark: '`enable cloudflare-quick` → active, verified URL (fake cloudflared, name resolved via public DNS, 3 runs)',
+      measured: `median ${f(median(honest))}, max ${f(Math.max(...honest))}; system resolver asked ${systemLookups}×`,
+      baseline: `median ${f(median(fixed))} (name mapped by ENDPOINTD_CONNECT_TO, no DNS)`,
+      ratio: `${(median(honest) / median(fixed)).toFixed(2)}×`,
+      target: 'report; system resolver 0×',
+      ok: systemLookups === 0,
+    });
+  } finally {
+    await dns.stop();
+    await viaDns.stop();
+    await direct.stop();
+    await ip('-n', NS, 'addr', 'del', `${edge}/32`, 'dev', 'lo').catch(() => undefined);
+  }
+}
+
 const f = (ms: number) => `${ms.toFixed(1)} ms`;
 const progress = (what: string) => process.stderr.write(`› ${what}\n`);
 
@@ -533,6 +586,11 @@ async function main(): Promise<void> {
       printTable(rows);
       return;
     }
+    if (process.argv.includes('--tunnel-only')) {
+      await quickTunnelSection(rows, fast);
+      printTable(rows);
+      return;
+    }
     if (process.argv.includes('--liveness-only')) {
       await livenessSection(rows);
       printTable(rows);
@@ -597,6 +655,7 @@ async function main(): Promise<void> {
       await manyBackendsSection(rows, fast);
       await eventsSection(rows, fast);
       await livenessSection(rows);
+      await quickTunnelSection(rows, fast);
     }
     await discoveryScanSection(rows);
     await relaySection(rows);

@@ -20,13 +20,18 @@ export interface FakeCloudflare {
   stop(): Promise<void>;
 }
 
-export async function setupFakeCloudflare(ns: string, ca: TestCa): Promise<FakeCloudflare> {
+/**
+ * `edgeListen`: where the fake edge listens. By default on a free loopback port, which
+ * ENDPOINTD_CONNECT_TO points the tunnel names at; with an address:443 of its own, names are
+ * left to DNS (no ENDPOINTD_CONNECT_TO), as for the real edge.
+ */
+export async function setupFakeCloudflare(ns: string, ca: TestCa, options: { edgeListen?: string } = {}): Promise<FakeCloudflare> {
   const state = mkdtempSync(join(tmpdir(), 'fake-cloudflared-'));
   const cert = await issueCert(ca, 'cloudflare-edge', ['*.trycloudflare.com', NAMED_HOST]);
   const [cmd, argv] = inNamespace(ns, process.execPath, [
     `${FAKES_DIR}/cloudflare-edge.mjs`,
     '--listen',
-    '127.0.0.1:0',
+    options.edgeListen ?? '127.0.0.1:0',
     '--cert',
     cert.cert,
     '--key',
@@ -46,7 +51,9 @@ export async function setupFakeCloudflare(ns: string, ca: TestCa): Promise<FakeC
       FAKE_CLOUDFLARED_STATE: state,
       FAKE_CLOUDFLARED_EDGE: state,
       NODE_EXTRA_CA_CERTS: ca.caCert,
-      ENDPOINTD_CONNECT_TO: `*.trycloudflare.com:443=127.0.0.1:${port},${NAMED_HOST}:443=127.0.0.1:${port}`,
+      ...(options.edgeListen
+        ? {}
+        : { ENDPOINTD_CONNECT_TO: `*.trycloudflare.com:443=127.0.0.1:${port},${NAMED_HOST}:443=127.0.0.1:${port}` }),
     },
     setScenario: (name) => writeFileSync(join(state, 'scenario'), name),
     setNamedOrigin: (origin) => writeFileSync(join(state, 'named-origin'), origin),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  createPublicResolver,
   createRegistry,
   type DaemonConfig,
   type Health,
@@ -41,6 +42,8 @@ export interface DaemonOptions {
   reverifyIntervalMs?: number;
   /** @default INTERFACE_POLL_MS */
   interfacePollMs?: number;
+  /** Resolvers asked directly for just-minted tunnel names (public-dns.ts). */
+  publicDnsServers?: readonly string[];
   /** When a tunnel without an edge connection turns unreachable, and when it is restarted. */
   tunnelStall?: DaemonConfig['tunnelStall'];
   /** How often the backends' listening sockets are compared (liveness-watcher.ts). */
@@ -112,6 +115,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const registry = createRegistry({
     providers,
     maxProbesInFlight: options.maxProbesInFlight ?? DEFAULT_MAX_PROBES_IN_FLIGHT,
+    ...(options.publicDnsServers ? { publicDns: createPublicResolver({ servers: options.publicDnsServers }) } : {}),
     ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
   });
   const book = createBackendBook(options.backends, state, store, { ...(options.maxBackends ? { maxBackends: options.maxBackends } : {}) });

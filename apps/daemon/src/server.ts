@@ -26,7 +26,8 @@ Options:
   --listen HOST:PORT     address to listen on (default ${DEFAULT_LISTEN}; loopback only)
   --allow-non-loopback   really listen on a non-loopback address (the API is then reachable from the network)
   --backend NAME=PORT    a backend to serve (repeatable)
-  --config FILE          JSON config: listen, backends, allowedOrigins, plugins, reverifyIntervalMs, tunnelStall
+  --config FILE          JSON config: listen, backends, allowedOrigins, plugins, reverifyIntervalMs, tunnelStall,
+                         publicDnsServers
   --allow-origin ORIGIN  a browser origin allowed to call the API, with CORS (repeatable)
   --log-level LEVEL      fatal|error|warn|info|debug (default info)
   -v, --version          print the version
@@ -104,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(config.discovery !== undefined ? { discovery: config.discovery } : {}),
       ...(config.autoAdopt ? { autoAdopt: config.autoAdopt } : {}),
       ...(config.tunnelStall ? { tunnelStall: config.tunnelStall } : {}),
+      ...(config.publicDnsServers ? { publicDnsServers: config.publicDnsServers } : {}),
     });
     for (const problem of daemon.problems) logger.warn({ code: problem.code, hint: problem.hint }, problem.message);
     // Port 0 picks a free port: the Host check needs the real one, known only after listen.

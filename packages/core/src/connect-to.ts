@@ -47,3 +47,10 @@ export function resolveConnectTarget(map: ConnectToMap, host: string, port: numb
   }
   return { host: name, port };
 }
+
+/** The map with one exact entry added (a name probed at an address found another way). */
+export function withConnectEntry(map: ConnectToMap, host: string, port: number, target: ConnectTarget): ConnectToMap {
+  const copy = new Map(map);
+  copy.set(key(host, port), { host: normalizeAddress(target.host), port: target.port });
+  return copy;
+}

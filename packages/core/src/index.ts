@@ -20,6 +20,7 @@ export * from './listening-sockets.js';
 export * from './owned-command.js';
 export * from './pid-files.js';
 export * from './provider.js';
+export * from './public-dns.js';
 export * from './reasons.js';
 export * from './registry.js';
 export * from './run-tool.js';

@@ -24,6 +24,8 @@ export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
     '{address} closed the connection without an HTTP answer: the port may speak another protocol (http vs https), or a filter resets it.',
   'no-route': 'This machine has no route to {address}: the interface may be down or the address gone; refresh the list.',
   'dns-failed': '{host} does not resolve from this machine: check the name and its DNS records.',
+  'dns-not-yet-public':
+    '{host} was just created and is not in public DNS yet ({detail}): it is checked again shortly, and not looked up through this machine’s resolver until then, so no “does not exist” answer gets cached for it.',
   'identity-mismatch':
     'Another server answers at {address}, not this backend: stop the other program there or move the backend to a free port.',
   'host-not-allowed':

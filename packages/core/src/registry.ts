@@ -7,6 +7,7 @@ import { normalizeBaseUrl } from './endpoint.js';
 import { createLimiter } from './limiter.js';
 import { readListenState } from './listening-sockets.js';
 import type { DiscoverContext, Provider } from './provider.js';
+import { createPublicResolver, type PublicResolver } from './public-dns.js';
 import { formatHint } from './reasons.js';
 import { type DefaultResolution, type EndpointList, ExcludedAddress, type ListenState, type ProviderReport } from './schema/api.js';
 import { Backend, type BackendInput } from './schema/backend.js';
@@ -32,6 +33,8 @@ export interface RegistryOptions {
   readListen?: (port: number) => Promise<ListenState | null>;
   /** Probe requests in flight at once, over every discovery and verification of this registry. @default unbounded */
   maxProbesInFlight?: number;
+  /** Resolves just-minted tunnel names through public resolvers. @default createPublicResolver() */
+  publicDns?: PublicResolver;
 }
 
 export interface DiscoverOptions {
@@ -168,6 +171,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     providerTimeoutMs: options.providerTimeoutMs ?? PROVIDER_TIMEOUT_MS, // ms
     probeTimeoutMs: options.probeTimeoutMs ?? PROBE_TIMEOUT_MS, // ms
     connectTo: options.connectTo ?? parseConnectTo(process.env.ENDPOINTD_CONNECT_TO),
+    publicDns: options.publicDns ?? createPublicResolver(),
     readListen: options.readListen ?? readListenState,
   });
   const emitter = new EventEmitter<RegistryEvents>() as Registry;
@@ -204,6 +208,7 @@ export function createRegistry(options: RegistryOptions): Registry {
         listen,
         probeTimeoutMs: config.probeTimeoutMs,
         connectTo: config.connectTo,
+        publicDns: config.publicDns,
         ...(signal ? { signal } : {}),
         ...(limit ? { limit } : {}),
       },
@@ -228,6 +233,7 @@ export function createRegistry(options: RegistryOptions): Registry {
               listen,
               probeTimeoutMs: config.probeTimeoutMs,
               connectTo: config.connectTo,
+              publicDns: config.publicDns,
               ...(opts.signal ? { signal: opts.signal } : {}),
               ...(limit ? { limit } : {}),
             },

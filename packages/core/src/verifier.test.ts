@@ -112,3 +112,48 @@ describe('hints name what really refused, on the port the URL uses (issue 11.2)'
     expect(endpoints[0]?.verification.hint).toMatch(new RegExp(`^The backend stopped listening: nothing listens on port ${closedPort}`));
   });
 });
+
+describe('just-minted names go through public DNS first (issue 11.3)', () => {
+  let backend: http.Server;
+  let port = 0;
+  beforeAll(async () => {
+    backend = http.createServer((_req, res) => res.end('{"id":"q"}'));
+    await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
+    port = (backend.address() as net.AddressInfo).port;
+  });
+  afterAll(() => {
+    backend.close();
+  });
+  const verifyQuick = (answer: { ok: true; address: string } | { ok: false; detail: string }, asked: string[]) =>
+    verifyCandidates(
+      {
+        backend: Backend.parse({ name: 'q', port }),
+        scheme: 'http',
+        listen: { listening: true, addresses: ['127.0.0.1'] },
+        probeTimeoutMs: 2_000,
+        connectTo: parseConnectTo(''),
+        publicDns: {
+          servers: ['192.0.2.53'],
+          lookup: async (name) => {
+            asked.push(name);
+            return answer;
+          },
+        },
+      },
+      [
+        { provider: 'cloudflare', type: 'cloudflare-quick', url: `http://fresh-words.trycloudflare.test:${port}/`, label: 'quick' },
+        { provider: 'lan', type: 'loopback', url: `http://127.0.0.1:${port}/`, label: 'loop' },
+      ],
+    );
+  it('is "checking", with nothing sent, while the public resolvers do not know it', async () => {
+    const asked: string[] = [];
+    const [quick, loop] = await verifyQuick({ ok: false, detail: 'the public resolvers do not know the name yet' }, asked);
+    expect(asked).toEqual(['fresh-words.trycloudflare.test']);
+    expect(quick).toMatchObject({ status: 'checking', verification: { reason: 'dns-not-yet-public', address: null, httpStatus: null } });
+    expect(loop?.status).toBe('verified');
+  });
+  it('is probed at the publicly resolved address, the name kept in Host', async () => {
+    const [quick] = await verifyQuick({ ok: true, address: '127.0.0.1' }, []);
+    expect(quick).toMatchObject({ status: 'verified', verification: { address: '127.0.0.1' } });
+  });
+});

@@ -1,12 +1,14 @@
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { classifyAddress, formatUrlHost, normalizeAddress } from './address.js';
-import type { ConnectToMap } from './connect-to.js';
+import { stabilityFor } from './classify-browser.js';
+import { type ConnectToMap, resolveConnectTarget, withConnectEntry } from './connect-to.js';
 import { type CandidateInput, createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
 import { hostRefusal } from './host-refusal.js';
 import { type ProbeAnswer, type ProbeFailure, type ProbeResult, probeHttp, probeWebSocket } from './http-probe.js';
 import { fingerprintAnswer, fingerprintReference, type IdentityReference, matchesIdentity, readJsonField } from './identity.js';
 import type { Limiter } from './limiter.js';
+import type { PublicResolver } from './public-dns.js';
 import { formatHint } from './reasons.js';
 import type { ListenState } from './schema/api.js';
 import type { Backend } from './schema/backend.js';
@@ -31,6 +33,12 @@ export interface VerifyOptions {
   limit?: Limiter;
   /** This machine's interface addresses now. @default from os.networkInterfaces() */
   localAddresses?: () => ReadonlySet<string>;
+  /**
+   * Resolves names minted per run (quick tunnels) through public resolvers asked directly; such
+   * a name is then probed at that address (name kept for SNI and Host) and never looked up
+   * through this machine's resolver. Without it, they are looked up like any name.
+   */
+  publicDns?: PublicResolver;
 }
 
 /** How often addresses being probed are checked for having vanished (a cheap, spawn-free read). */
@@ -127,13 +135,40 @@ async function readReference(opts: VerifyOptions, host: string | null): Promise<
 interface CandidateProbes {
   /** Set when a probe URL would leave the candidate's origin: nothing was sent. */
   refused?: string;
+  /** Set while a just-minted name is not in public DNS yet: nothing was sent. */
+  dnsPending?: string;
   main: ProbeResult;
   identity: ProbeResult | null;
   websocket: ProbeResult | null;
 }
 
+const NOT_SENT: ProbeResult = Object.freeze({ ok: false, code: 'aborted', error: 'not sent', latencyMs: 0, address: null, tls: null });
+
+/**
+ * Where a just-minted name (a per-run URL: a quick tunnel) is to be probed: at the address the
+ * public resolvers give, unless ENDPOINTD_CONNECT_TO already says where it goes.
+ */
+async function publicRoute(
+  opts: VerifyOptions,
+  candidate: ProviderCandidate,
+): Promise<{ connectTo: ConnectToMap } | { pending: string } | null> {
+  if (!opts.publicDns || stabilityFor(candidate.type) !== 'per-run') return null;
+  const url = new URL(candidate.url);
+  const host = url.hostname;
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  if (isIP(host.replace(/^\[(.*)\]$/, '$1')) !== 0) return null;
+  const mapped = resolveConnectTarget(opts.connectTo, host, port);
+  if (mapped.host !== host.toLowerCase() || mapped.port !== port) return null;
+  const found = await opts.publicDns.lookup(host, opts.signal);
+  if (!found.ok) return { pending: found.detail };
+  return { connectTo: withConnectEntry(opts.connectTo, host, port, { host: found.address, port }) };
+}
+
 async function probeCandidate(opts: VerifyOptions, candidate: ProviderCandidate): Promise<CandidateProbes> {
-  const { backend, probeTimeoutMs, connectTo, signal } = opts;
+  const route = await publicRoute(opts, candidate);
+  if (route && 'pending' in route) return { dnsPending: route.pending, main: NOT_SENT, identity: null, websocket: null };
+  const { backend, probeTimeoutMs, signal } = opts;
+  const connectTo = route ? route.connectTo : opts.connectTo;
   const base = new URL(candidate.url);
   const request = (url: URL) => ({ url, timeoutMs: probeTimeoutMs, connectTo, ...(signal ? { signal } : {}) });
   const identityPath = backend.identity.kind === 'json-field' ? backend.identity.path : null;
@@ -141,8 +176,7 @@ async function probeCandidate(opts: VerifyOptions, candidate: ProviderCandidate)
   const paths = [backend.probePath, identityPath, wsPath];
   const leaving = paths.find((p) => p !== null && probeUrl(base.href, p) === null);
   if (leaving !== undefined) {
-    const none: ProbeResult = { ok: false, code: 'aborted', error: 'not sent', latencyMs: 0, address: null, tls: null };
-    return { refused: `a probe of ${JSON.stringify(leaving)} would leave ${base.origin}`, main: none, identity: null, websocket: null };
+    return { refused: `a probe of ${JSON.stringify(leaving)} would leave ${base.origin}`, main: NOT_SENT, identity: null, websocket: null };
   }
   const [main, identity, websocket] = await Promise.all([
     limited(opts, () => probeHttp(request(join(base.href, backend.probePath)))),
@@ -244,6 +278,7 @@ function judge(
   const { main } = probes;
   if (candidate.blocked) return fail('unreachable', candidate.blocked.reason, candidate.blocked.detail, candidate.blocked.detail);
   if (probes.refused) return fail('unreachable', 'invalid-candidate', probes.refused, probes.refused);
+  if (probes.dnsPending) return fail('checking', 'dns-not-yet-public', probes.dnsPending, probes.dnsPending);
   if (!main.ok) {
     const tried = normalizeAddress(main.triedAddress ?? main.address ?? (isIP(host) ? host : ''));
     const local = tried !== '' && (classifyAddress(tried) === 'loopback' || localAddresses.has(tried));

@@ -31,6 +31,19 @@ export const DaemonConfig = z
     /** Watch this machine's listening services (GET /v1/discovered, `discovered` events). @default true */
     discovery: z.boolean().optional(),
     /**
+     * Resolvers asked directly (never the system's) for names a tunnel provider has just minted,
+     * as "ip" or "ip:port". @default Cloudflare, Google and Quad9 (1.1.1.1, 8.8.8.8, 9.9.9.9 and their IPv6)
+     */
+    publicDnsServers: z
+      .array(
+        z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-f:.]+\]:\d{1,5}|[0-9a-f.]*:[0-9a-f:.]*)$/i, {
+          error: 'must be an IP address, optionally with :port ([v6]:port)',
+        }),
+      )
+      .min(1)
+      .max(8)
+      .optional(),
+    /**
      * A tunnel process alive without an edge connection: after `unreachableAfterMs` its endpoint
      * is unreachable (reason tunnel-disconnected), after `restartAfterMs` it is restarted.
      * @default { unreachableAfterMs: 6000, restartAfterMs: 45000 }

@@ -15,6 +15,7 @@ export const Reason = z.enum([
   'timed-out',
   'connection-reset',
   'dns-failed',
+  'dns-not-yet-public',
   'no-route',
   'identity-mismatch',
   'host-not-allowed',
