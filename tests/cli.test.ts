@@ -81,7 +81,9 @@ describe.skipIf(unavailable)('endpoints list tables (in a namespace)', () => {
   it('says clearly that nothing listens, and does not crash', async () => {
     const r = await runEndpoints(ns, ['list', '--port', '9']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/! Nothing is listening on port 9 on this machine: start the backend/);
+    expect(r.stdout).toMatch(
+      /! Nothing is listening on port 9 on this machine \(the backend stopped listening, or has not started\): start it/,
+    );
   });
 
   it('lists candidates without probing with --no-verify', async () => {

@@ -75,7 +75,7 @@ describe.skipIf(unavailable)('SSH provider against a real OpenSSH server', () =>
   it('advertises a verified local-forward recipe, and the command really works from the client', async () => {
     const e = await localForward();
     expect(e).toMatchObject({ status: 'verified', scope: 'client-loopback', url: `http://127.0.0.1:${backend.port}/` });
-    expect(e.browser).toEqual({ mixedContentSafe: false, chromium: 'prompt', firefox: 'ok', safari: 'blocked' });
+    expect(e.browser).toEqual({ mixedContentSafe: false, secureContext: true, chromium: 'prompt', firefox: 'ok', safari: 'blocked' });
     expect(e.connect?.command).toBe(`ssh -N -L ${backend.port}:127.0.0.1:${backend.port} root@${t.hostV4}`);
     // Run the advertised command on the other device (with the test's keys), then use the URL there.
     const [ssh, ...rest] = (e.connect?.command ?? '').split(' ');

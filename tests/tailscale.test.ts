@@ -75,12 +75,12 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     ]);
     expect(byType('tailscale-ip')[0]).toMatchObject({
       scope: 'tailnet',
-      browser: { chromium: 'prompt', firefox: 'blocked', mixedContentSafe: false },
+      browser: { chromium: 'prompt', firefox: 'blocked', mixedContentSafe: false, secureContext: false },
     });
     expect(byType('tailscale-magicdns')).toMatchObject([{ url: `http://${TS_NAME}:${backend.port}/`, status: 'verified', family: 'dns' }]);
     const serve = byType('tailscale-serve');
     expect(serve).toMatchObject([{ url: `https://${TS_NAME}:8443/`, status: 'verified', scope: 'tailnet', tls: { trusted: true } }]);
-    expect(serve[0]?.browser).toEqual({ mixedContentSafe: true, chromium: 'prompt', firefox: 'ok', safari: 'ok' });
+    expect(serve[0]?.browser).toEqual({ mixedContentSafe: true, secureContext: true, chromium: 'prompt', firefox: 'ok', safari: 'ok' });
     expect(l.endpoints.some((e) => e.url.includes(':10000/'))).toBe(false);
     expect(l.default).toMatchObject({ type: 'lan' });
     await ts.cli(['serve', '--https=8443', 'off']);

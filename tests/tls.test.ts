@@ -30,7 +30,7 @@ describe.skipIf(unavailable)('TLS backends, with a CA made at test time', () => 
     expect(lan).toMatchObject({ status: 'verified', wsUrl: `wss://${t.hostV4}:${b.port}/` });
     expect(lan.tls).toMatchObject({ trusted: true, issuer: 'endpointd tests', error: null });
     expect(Date.parse(lan.tls?.validTo ?? '')).toBeGreaterThan(Date.now());
-    expect(lan.browser).toEqual({ mixedContentSafe: true, chromium: 'prompt', firefox: 'ok', safari: 'ok' });
+    expect(lan.browser).toEqual({ mixedContentSafe: true, secureContext: true, chromium: 'prompt', firefox: 'ok', safari: 'ok' });
     expect(byUrl(list, `https://127.0.0.1:${b.port}/`).status).toBe('verified');
   });
 
@@ -65,7 +65,13 @@ describe.skipIf(unavailable)('TLS backends, with a CA made at test time', () => 
     expect(lan).toMatchObject({ status: 'tls-untrusted', verification: { reason: 'tls-untrusted' } });
     expect(lan.tls).toMatchObject({ trusted: false, error: 'self-signed certificate' });
     expect(lan.verification.hint).toMatch(/not trusted \(self-signed certificate\)/);
-    expect(lan.browser).toEqual({ mixedContentSafe: false, chromium: 'blocked', firefox: 'blocked', safari: 'blocked' });
+    expect(lan.browser).toEqual({
+      mixedContentSafe: false,
+      secureContext: false,
+      chromium: 'blocked',
+      firefox: 'blocked',
+      safari: 'blocked',
+    });
     expect(list.default.endpointId).toBeNull();
   });
 });

@@ -21,6 +21,7 @@ import { INTERFACE_POLL_MS, watchInterfaces } from './interface-watcher.js';
 import { LIVENESS_POLL_MS, watchLiveness } from './liveness-watcher.js';
 import { loadPlugins } from './plugin-loader.js';
 import { createProviderBoard, type ProviderBoard } from './provider-board.js';
+import { createReportBook, type ReportBook } from './report-book.js';
 import { createStateStore } from './state-store.js';
 import { VERSION } from './version.js';
 
@@ -76,6 +77,8 @@ export interface Daemon {
   readonly registry: Registry;
   readonly book: BackendBook;
   readonly cache: EndpointCache;
+  /** What client devices reached (POST …/reports). */
+  readonly reports: ReportBook;
   readonly exposures: ExposureManager;
   readonly board: ProviderBoard;
   readonly events: DaemonEmitter;
@@ -119,7 +122,8 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
   });
   const book = createBackendBook(options.backends, state, store, { ...(options.maxBackends ? { maxBackends: options.maxBackends } : {}) });
-  const cache = createEndpointCache(registry, book, events);
+  const reports = createReportBook();
+  const cache = createEndpointCache(registry, book, events, reports);
   const board = createProviderBoard([...builtins.map((provider) => ({ provider, source: 'builtin' })), ...loaded], failures);
   const refreshSoon = (backend: string) => void cache.get(backend, { refresh: true }).catch(() => undefined);
   const exposures = createExposureManager({
@@ -178,6 +182,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     registry,
     book,
     cache,
+    reports,
     exposures,
     board,
     events,

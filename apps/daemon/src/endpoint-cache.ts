@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  attachReports,
   createLimiter,
   describeDefaultMove,
   type Endpoint,
@@ -7,9 +8,11 @@ import {
   markDefault,
   type Registry,
   resolveDefault,
+  sortEndpoints,
 } from '@endpointd/core';
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
+import type { ReportBook } from './report-book.js';
 
 /** A cached list with its encoded JSON and ETag, made once per change rather than once per request. */
 export interface CachedList {
@@ -49,6 +52,7 @@ function visible(e: Endpoint): unknown {
     v.websocket,
     e.tls ? [e.tls.trusted, e.tls.issuer, e.tls.validTo, e.tls.error] : null,
     e.browser,
+    e.reports ?? null,
   ];
 }
 
@@ -77,7 +81,10 @@ export interface EndpointCache {
    * caused the request): requests coalesce into at most one more run, and none is dropped.
    */
   get(name: string, options?: { refresh?: boolean }): Promise<CachedList>;
-  /** Re-resolves the default from the cached list after the saved type changed (no probes). */
+  /**
+   * Re-resolves the default from the cached list, with the current client reports, after the
+   * saved type changed or a report arrived (no probes).
+   */
   applyDefaultType(name: string): Promise<CachedList>;
   refreshAll(): Promise<void>;
   forget(name: string): void;
@@ -85,7 +92,8 @@ export interface EndpointCache {
   refreshedAt(name: string): number | null;
 }
 
-export function createEndpointCache(registry: Registry, book: BackendBook, events: DaemonEmitter): EndpointCache {
+export function createEndpointCache(registry: Registry, book: BackendBook, events: DaemonEmitter, reports?: ReportBook): EndpointCache {
+  const reportsOf = (name: string) => (id: string) => reports?.summary(name, id);
   const entries = new Map<string, Entry>();
   const limit = createLimiter(MAX_CONCURRENT_REFRESHES);
   const entryOf = (name: string): Entry => {
@@ -128,6 +136,7 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
           savedDefaultType: book.defaultType(name),
           previousDefault: entry.cached?.list.default ?? null,
           fresh,
+          ...(reports ? { reportsFor: reportsOf(name) } : {}),
         }),
       )
       // A backend removed while its refresh ran is answered once but not cached again.
@@ -162,8 +171,9 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
     },
     async applyDefaultType(name) {
       const { list } = await this.get(name);
-      const resolution = resolveDefault(list.endpoints, book.defaultType(name), list.default);
-      return store(name, { ...list, endpoints: markDefault(list.endpoints, resolution), default: resolution });
+      const endpoints = reports ? sortEndpoints(attachReports(list.endpoints, reportsOf(name))) : list.endpoints;
+      const resolution = resolveDefault(endpoints, book.defaultType(name), list.default);
+      return store(name, { ...list, endpoints: markDefault(endpoints, resolution), default: resolution });
     },
     async refreshAll() {
       await Promise.allSettled(book.list().map((b) => refresh(b.name)));

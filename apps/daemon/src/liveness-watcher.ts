@@ -56,7 +56,7 @@ export function listenSignatures(sockets: readonly ListeningSocket[], ports: Ite
  */
 export function watchLiveness(options: LivenessOptions): () => void {
   const intervalMs = options.intervalMs ?? LIVENESS_POLL_MS;
-  const readSockets = options.readSockets ?? (() => listeningSockets(intervalMs / 2));
+  const readSockets = options.readSockets ?? (() => listeningSockets(0));
   const probeLoopback = options.probeLoopback ?? loopbackSignature;
   const last = new Map<string, string>();
   let stopped = false;

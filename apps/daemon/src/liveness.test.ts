@@ -108,7 +108,9 @@ describe('liveness within 2 s, without ?refresh (issue 11.1)', () => {
     await backend.close();
     const down = await stopped;
     expect(loopbackOf(down.list)?.verification).toMatchObject({ reason: 'backend-not-listening' });
-    expect(loopbackOf(down.list)?.verification.hint).toMatch(/^The backend stopped listening/);
+    expect(loopbackOf(down.list)?.verification.hint).toMatch(
+      /^Nothing is listening on port \d+ on this machine \(the backend stopped listening/,
+    );
     expect(loopbackOf(await cached())?.status).toBe('unreachable');
 
     const started = nextList((l) => loopbackOf(l)?.status === 'verified', 2_000);

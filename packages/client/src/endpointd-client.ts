@@ -4,6 +4,7 @@ import {
   type BackendInput,
   BackendRemoval,
   BackendSnapshot,
+  type ClientReport,
   DefaultChange,
   DefaultResolution,
   DiscoveredService,
@@ -14,6 +15,7 @@ import {
   type ExposureType,
   Health,
   ProviderStatus,
+  ReportAccepted,
   StreamReset,
 } from '@endpointd/core/schema';
 import * as z from 'zod';
@@ -176,6 +178,8 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
     enable: (name: string, type: ExposureType, exposureOptions: ExposureOptions = {}) =>
       request(Exposure, 'POST', `/v1/backends/${enc(name)}/exposures`, { type, options: exposureOptions }),
     disable: (name: string, type: ExposureType) => request(Exposure, 'DELETE', `/v1/backends/${enc(name)}/exposures/${enc(type)}`),
+    /** Forwards what one of the GUI's client devices reached (see tryEndpoints). */
+    report: (name: string, report: ClientReport) => request(ReportAccepted, 'POST', `/v1/backends/${enc(name)}/reports`, report),
     discovered: async () =>
       (await request(z.object({ services: z.array(DiscoveredService).nullable() }), 'GET', '/v1/discovered')).services,
     adopt: (req: { port?: number; pid?: number; name?: string }) => request(BackendInfo, 'POST', '/v1/discovered/adopt', req),

@@ -6,12 +6,14 @@ export {
   ApiError,
   BackendInfo,
   BackendSnapshot,
+  ClientReport,
   DaemonEventName,
   DefaultChange,
   DefaultResolution,
   DiscoveredService,
   Endpoint,
   EndpointList,
+  EndpointReports,
   EndpointStatus,
   EndpointType,
   Exposure,
@@ -19,6 +21,7 @@ export {
   ExposureType,
   Health,
   ProviderStatus,
+  ReportAccepted,
   Scope,
   StreamReset,
 } from '@endpointd/core/schema';
@@ -31,4 +34,5 @@ export {
   type EndpointdClient,
   type EndpointdClientOptions,
 } from './endpointd-client.js';
+export { TRY_TIMEOUT_MS, type TryEndpointsOptions, tryEndpoints } from './reachability.js';
 export { fetchTransport, type Transport, type TransportRequest, type TransportResponse } from './transport.js';

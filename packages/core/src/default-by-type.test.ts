@@ -92,3 +92,45 @@ describe('markDefault and sortEndpoints', () => {
     expect(marked.find((e) => e.isDefault)?.id).toBe(lanEth.id);
   });
 });
+
+describe('client reports rank an endpoint every reporting device failed after the others (issue 11.9)', () => {
+  const reported = (e: Endpoint, ok: boolean[]): Endpoint => ({
+    ...e,
+    reports: {
+      clients: ok.map((o, i) => ({
+        clientId: `d${i}`,
+        label: null,
+        ok: o,
+        failure: o ? null : 'timeout',
+        latencyMs: o ? 3 : null,
+        at: '2026-12-07T10:00:00.000Z',
+      })),
+      reached: ok.filter(Boolean).length,
+      failed: ok.filter((o) => !o).length,
+      allFailed: ok.length > 0 && ok.every((o) => !o),
+    },
+  });
+  it('falls back from a saved type that devices could not reach, saying so', () => {
+    const d = resolveDefault([reported(lanEth, [false, false]), tsServe], 'lan');
+    expect(d).toMatchObject({ type: 'tailscale-serve', endpointId: tsServe.id, requestedType: 'lan', fallback: true });
+    expect(d.reason).toMatch(
+      /lan endpoint is verified here, but 2 devices that reported could not reach it .*tailscale-serve, which devices reached, is used instead/,
+    );
+  });
+  it('within a type, prefers the endpoint devices reached, and says why', () => {
+    const d = resolveDefault([reported(lanEth, [false]), reported(lanV6, [true])], 'lan');
+    expect(d.endpointId).toBe(lanV6.id);
+    expect(d.reason).toContain(`${lanEth.url} is verified here too, but 1 device that reported could not reach it`);
+    const auto = resolveDefault([reported(lanEth, [false]), tsIp], null);
+    expect(auto).toMatchObject({ type: 'tailscale-ip', fallback: false });
+    expect(auto.reason).toMatch(/10\.0\.0\.4.*could not reach it, so tailscale-ip is used/);
+  });
+  it('keeps a demoted endpoint when nothing else works, and does not demote on a mixed result', () => {
+    expect(resolveDefault([reported(lanEth, [false]), loop], 'lan').endpointId).toBe(lanEth.id);
+    expect(resolveDefault([reported(lanEth, [false, true]), tsServe], 'lan').endpointId).toBe(lanEth.id);
+  });
+  it('does not keep a sticky default that devices now fail', () => {
+    const d = resolveDefault([reported(lanEth, [false]), lanWifi], 'lan', { endpointId: lanEth.id });
+    expect(d.endpointId).toBe(lanWifi.id);
+  });
+});

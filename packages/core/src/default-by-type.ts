@@ -41,16 +41,42 @@ export function sortEndpoints(endpoints: readonly Endpoint[]): Endpoint[] {
   return [...endpoints].sort((a, b) => TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || compareWithinType(a, b));
 }
 
-function bestVerified(endpoints: readonly Endpoint[], type: EndpointType): Endpoint | undefined {
-  return endpoints.filter((e) => e.type === type && e.status === 'verified').sort(compareWithinType)[0];
+/**
+ * Verified here, but every client device that reported recently could not reach it (a firewall,
+ * Wi-Fi client isolation): ranked after the others when the default is chosen.
+ */
+export function failedByClients(e: Endpoint): boolean {
+  return e.reports?.allFailed === true;
 }
 
+function bestVerified(endpoints: readonly Endpoint[], type: EndpointType): Endpoint | undefined {
+  return endpoints
+    .filter((e) => e.type === type && e.status === 'verified')
+    .sort((a, b) => Number(failedByClients(a)) - Number(failedByClients(b)) || compareWithinType(a, b))[0];
+}
+
+/** The first verified endpoint in the automatic order that devices reached, else the first verified at all. */
 function firstAutomatic(endpoints: readonly Endpoint[]): Endpoint | undefined {
+  const reached = endpoints.filter((e) => !failedByClients(e));
+  for (const type of AUTO_DEFAULT_ORDER) {
+    const found = bestVerified(reached, type);
+    if (found) return found;
+  }
   for (const type of AUTO_DEFAULT_ORDER) {
     const found = bestVerified(endpoints, type);
     if (found) return found;
   }
   return undefined;
+}
+
+/** The first verified endpoint (in list order) among `which` that every reporting device failed. */
+function passedOverFor(endpoints: readonly Endpoint[], which: (e: Endpoint) => boolean): Endpoint | undefined {
+  return sortEndpoints(endpoints.filter((e) => e.status === 'verified' && failedByClients(e) && which(e)))[0];
+}
+
+function devices(e: Endpoint): string {
+  const n = e.reports?.failed ?? 0;
+  return `${n} device${n === 1 ? '' : 's'}`;
 }
 
 /**
@@ -65,7 +91,9 @@ export function resolveDefault(
 ): DefaultResolution {
   const fresh = resolveFresh(endpoints, savedType);
   if (previous?.endpointId && fresh.type !== null && previous.endpointId !== fresh.endpointId) {
-    const kept = endpoints.find((e) => e.id === previous.endpointId && e.status === 'verified' && e.type === fresh.type);
+    const kept = endpoints.find(
+      (e) => e.id === previous.endpointId && e.status === 'verified' && e.type === fresh.type && !failedByClients(e),
+    );
     if (kept) return { ...fresh, endpointId: kept.id };
   }
   return fresh;
@@ -86,19 +114,44 @@ export function describeDefaultMove(
   if (!old) return `The previous default ${oldUrl} is no longer listed (its address or tunnel went away). ${after.default.reason}`;
   if (old.status !== 'verified')
     return `The previous default ${oldUrl} is now ${old.status}${old.verification.reason ? ` (${old.verification.reason})` : ''}. ${after.default.reason}`;
+  if (failedByClients(old))
+    return `The previous default ${oldUrl} is verified here, but ${devices(old)} could not reach it. ${after.default.reason}`;
   return `A verified endpoint of a preferred type is available. ${after.default.reason}`;
 }
 
 function resolveFresh(endpoints: readonly Endpoint[], savedType: EndpointType | null): DefaultResolution {
   if (savedType !== null) {
     const saved = bestVerified(endpoints, savedType);
-    if (saved) {
+    if (saved && failedByClients(saved)) {
+      const other = firstAutomatic(endpoints.filter((e) => e.type !== savedType && !failedByClients(e)));
+      const why = `The ${savedType} endpoint is verified here, but ${devices(saved)} that reported could not reach it (a firewall or Wi-Fi client isolation may block it)`;
+      if (other) {
+        return {
+          type: other.type,
+          endpointId: other.id,
+          requestedType: savedType,
+          fallback: true,
+          reason: `${why}, so ${other.type}, which devices reached, is used instead.`,
+        };
+      }
       return {
         type: savedType,
         endpointId: saved.id,
         requestedType: savedType,
         fallback: false,
-        reason: `The saved default type ${savedType} has a verified endpoint.`,
+        reason: `${why}; no other endpoint did better, so it stays the default.`,
+      };
+    }
+    if (saved) {
+      const sibling = passedOverFor(endpoints, (e) => e.type === savedType);
+      return {
+        type: savedType,
+        endpointId: saved.id,
+        requestedType: savedType,
+        fallback: false,
+        reason: sibling
+          ? `The saved default type ${savedType} has a verified endpoint that devices reached; ${sibling.url} is verified here too, but ${devices(sibling)} that reported could not reach it.`
+          : `The saved default type ${savedType} has a verified endpoint.`,
       };
     }
     const other = firstAutomatic(endpoints.filter((e) => e.type !== savedType));
@@ -113,14 +166,21 @@ function resolveFresh(endpoints: readonly Endpoint[], savedType: EndpointType | 
     };
   }
   const auto = firstAutomatic(endpoints);
+  // A type earlier in the order that is verified here but that every reporting device failed.
+  const rank = (t: EndpointType) => AUTO_DEFAULT_ORDER.indexOf(t);
+  const passedOver = auto ? passedOverFor(endpoints, (e) => rank(e.type) !== -1 && rank(e.type) <= rank(auto.type)) : undefined;
   return {
     type: auto?.type ?? null,
     endpointId: auto?.id ?? null,
     requestedType: null,
     fallback: false,
-    reason: auto
-      ? `No default type is saved; ${auto.type} is the first verified type in the automatic order.`
-      : 'No default type is saved and no endpoint is verified (loopback is never chosen automatically).',
+    reason: !auto
+      ? 'No default type is saved and no endpoint is verified (loopback is never chosen automatically).'
+      : passedOver
+        ? `No default type is saved; ${passedOver.url} (${passedOver.type}) is verified here, but ${devices(passedOver)} that reported could not reach it, so ${auto.type} is used.`
+        : failedByClients(auto)
+          ? `No default type is saved; ${auto.type} is the first verified type in the automatic order, though ${devices(auto)} that reported could not reach it.`
+          : `No default type is saved; ${auto.type} is the first verified type in the automatic order.`,
   };
 }
 

@@ -31,6 +31,7 @@ export * from './schema/discovery.js';
 export * from './schema/endpoint.js';
 export * from './schema/exposure.js';
 export * from './schema/reason.js';
+export * from './schema/report.js';
 export * from './secrets.js';
 export * from './service-discovery.js';
 export * from './supervisor.js';

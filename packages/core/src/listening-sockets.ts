@@ -62,8 +62,13 @@ export function parseProcNetTcp(text: string): ListeningSocket[] {
   return sockets;
 }
 
-/** How long one read of /proc/net/tcp{,6} serves every caller (refreshes of many backends at once). */
-export const LISTEN_SNAPSHOT_TTL_MS = 200;
+/**
+ * How long one read of /proc/net/tcp{,6} serves every caller: the refreshes of many backends
+ * started together share it, while a socket opened since (a server that just started) is seen
+ * by the next check. Kept short: the liveness watcher reads every 0.4 s, and a longer-lived
+ * snapshot would hand out its view of the past.
+ */
+export const LISTEN_SNAPSHOT_TTL_MS = 25;
 
 // /proc/net/tcp lists every socket, TIME_WAIT ones included: after thousands of probes it grows
 // to megabytes, and reaching its end means the kernel walks the whole established hash (262 144

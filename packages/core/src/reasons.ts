@@ -6,7 +6,7 @@ import type { Reason } from './schema/reason.js';
  */
 export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
   'backend-not-listening':
-    'The backend stopped listening: nothing listens on port {backendPort} on this machine; start it again (or check its port).',
+    'Nothing is listening on port {backendPort} on this machine (the backend stopped listening, or has not started): start it, or check its port.',
   'bound-to-loopback':
     'The backend listens on {bound} only, so other devices cannot reach it: restart it bound to {wildcard} (all interfaces), e.g. HOST={wildcard}.',
   'bound-to-other-loopback':

@@ -12,6 +12,7 @@ import { formatHint } from './reasons.js';
 import { type DefaultResolution, type EndpointList, ExcludedAddress, type ListenState, type ProviderReport } from './schema/api.js';
 import { Backend, type BackendInput } from './schema/backend.js';
 import type { Endpoint, EndpointType } from './schema/endpoint.js';
+import type { EndpointReports } from './schema/report.js';
 import { chooseReferenceHost, type ProviderCandidate, unverifiedEndpoints, verifyCandidates } from './verifier.js';
 
 /** Time one provider gets to propose candidates before it is reported as timed out. */
@@ -46,6 +47,8 @@ export interface DiscoverOptions {
   savedDefaultType?: EndpointType | null;
   /** The default of the previous list: kept while still verified and of the chosen type (sticky). */
   previousDefault?: Pick<DefaultResolution, 'endpointId'> | null;
+  /** What client devices recently reported for an endpoint (daemon): attached before the default is chosen. */
+  reportsFor?: (endpointId: string) => EndpointReports | undefined;
   signal?: AbortSignal;
 }
 
@@ -239,7 +242,7 @@ export function createRegistry(options: RegistryOptions): Registry {
             },
             candidates,
           );
-    const sorted = sortEndpoints(endpoints);
+    const sorted = sortEndpoints(opts.reportsFor ? attachReports(endpoints, opts.reportsFor) : endpoints);
     const resolution = resolveDefault(sorted, opts.savedDefaultType ?? null, opts.previousDefault ?? null);
     const notListening =
       listen !== null ? !listen.listening : sorted.length > 0 && sorted.every((e) => e.verification.reason === 'connection-refused');
@@ -259,4 +262,13 @@ export function createRegistry(options: RegistryOptions): Registry {
   }
 
   return Object.assign(emitter, { providers: Object.freeze([...options.providers]), discover, verify });
+}
+
+/** Copies of the endpoints with their client reports set (or cleared when none are recent). */
+export function attachReports(endpoints: readonly Endpoint[], reportsFor: (endpointId: string) => EndpointReports | undefined): Endpoint[] {
+  return endpoints.map((e) => {
+    const { reports: _old, ...rest } = e;
+    const reports = reportsFor(e.id);
+    return reports ? { ...rest, reports } : rest;
+  });
 }

@@ -109,7 +109,9 @@ describe('hints name what really refused, on the port the URL uses (issue 11.2)'
       [{ provider: 'lan', type: 'loopback', url: `http://127.0.0.1:${closedPort}/`, label: 'loop' }],
     );
     expect(endpoints[0]?.verification.reason).toBe('backend-not-listening');
-    expect(endpoints[0]?.verification.hint).toMatch(new RegExp(`^The backend stopped listening: nothing listens on port ${closedPort}`));
+    expect(endpoints[0]?.verification.hint).toMatch(
+      new RegExp(`^Nothing is listening on port ${closedPort} on this machine \\(the backend stopped listening`),
+    );
   });
 });
 

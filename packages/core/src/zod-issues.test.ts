@@ -36,3 +36,19 @@ describe('validation issues in plain words, in the caller’s terms', () => {
     ).toBe('give either a or b');
   });
 });
+
+describe('size messages in plain words', () => {
+  it('says "must have at least 1 item", "must be at most 64", "must not be empty"', () => {
+    const schema = z.object({ list: z.array(z.number()).min(1), n: z.number().max(64), s: z.string().min(1), t: z.string().max(3) });
+    const r = schema.safeParse({ list: [], n: 65, s: '', t: 'long' });
+    expect(r.success).toBe(false);
+    if (!r.success) {
+      expect(fieldIssues(r.error).map((i) => i.message)).toEqual([
+        'must have at least 1 item',
+        'must be at most 64',
+        'must not be empty',
+        'must have at most 3 characters',
+      ]);
+    }
+  });
+});

@@ -9,6 +9,15 @@ export interface FieldIssue {
 
 /** zod's type messages in plain words: "is required", "must be a number (not a string)". */
 export function plainMessage(message: string): string {
+  const size = /^Too (small|big): expected (\w+) to (?:have|be) ([<>]=?)(\d+(?:\.\d+)?)(?: (\w+))?$/.exec(message);
+  if (size) {
+    const [, , kind, op = '', n = '', unit] = size;
+    const bound = op.startsWith('>') ? (op === '>' ? 'more than' : 'at least') : op === '<' ? 'less than' : 'at most';
+    if (kind === 'string' && op === '>=' && n === '1') return 'must not be empty';
+    if (kind === 'number' || kind === 'int' || kind === 'bigint') return `must be ${bound} ${n}`;
+    const what = unit ?? (kind === 'array' || kind === 'set' ? 'items' : 'characters');
+    return `must have ${bound} ${n} ${n === '1' ? what.replace(/s$/, '') : what}`;
+  }
   const m = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
   if (!m) return message;
   if (m[2] === 'undefined') return 'is required';

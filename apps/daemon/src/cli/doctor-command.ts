@@ -1,5 +1,6 @@
 import { DaemonUnreachableError } from '@endpointd/client';
 import type { Endpoint } from '@endpointd/core';
+import { describeClientReports } from './client-reports.js';
 import { createPalette, type Palette } from './colors.js';
 import { connect } from './daemon-session.js';
 import { parseOptions } from './parse-options.js';
@@ -12,14 +13,22 @@ does not.
 `;
 
 function endpointLine(e: Endpoint, p: Palette): string {
-  const mark = e.status === 'verified' ? p.green('✓') : e.status === 'unverified' || e.status === 'checking' ? p.dim('?') : p.red('✗');
+  const mark =
+    e.status === 'verified'
+      ? e.reports?.allFailed
+        ? p.yellow('!')
+        : p.green('✓')
+      : e.status === 'unverified' || e.status === 'checking'
+        ? p.dim('?')
+        : p.red('✗');
   const tail =
     e.status === 'verified'
       ? e.verification.hint
         ? ` — ${e.verification.hint}`
         : ''
       : ` — ${e.verification.hint ?? e.verification.error ?? e.status}`;
-  return `  ${mark} ${e.type.padEnd(18)} ${e.url} ${p.dim(e.status)}${tail}`;
+  const reports = describeClientReports(e);
+  return `  ${mark} ${e.type.padEnd(18)} ${e.url} ${p.dim(e.status)}${tail}${reports ? ` — ${reports}` : ''}`;
 }
 
 /** `endpoints doctor`. */
@@ -71,7 +80,9 @@ export async function runDoctor(args: string[], out: NodeJS.WriteStream): Promis
     const d = list.default;
     lines.push(`  default: ${d.type ?? 'none'} — ${d.reason}`);
   }
-  const broken = reports.some((r) => !r.list.endpoints.some((e) => e.status === 'verified' && e.type !== 'loopback'));
+  const broken = reports.some(
+    (r) => !r.list.endpoints.some((e) => e.status === 'verified' && e.type !== 'loopback' && !e.reports?.allFailed),
+  );
   lines.push(
     '',
     broken

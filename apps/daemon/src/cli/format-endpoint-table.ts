@@ -1,4 +1,5 @@
 import type { Endpoint, EndpointList, EndpointStatus } from '@endpointd/core';
+import { describeClientReports } from './client-reports.js';
 import type { Palette } from './colors.js';
 
 export interface TableOptions {
@@ -79,6 +80,8 @@ export function formatEndpointTable(list: EndpointList, { all, palette: p }: Tab
         lines.push(`   ${p.dim('↳')} ${e.verification.hint}`);
       }
       if (e.connect) lines.push(`   ${p.dim('↳ connect with:')} ${e.connect.command}`);
+      const reports = describeClientReports(e);
+      if (reports) lines.push(`   ${p.dim('↳ devices:')} ${e.reports?.allFailed ? p.yellow(reports) : reports}`);
     });
   }
   lines.push('');

@@ -46,6 +46,7 @@ export const backendRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (a
         }
       });
       daemon.cache.forget(name);
+      daemon.reports.forget(name);
       return removal;
     },
   );

@@ -1,7 +1,8 @@
-import { DefaultResolution, EndpointList, EndpointType } from '@endpointd/core';
+import { ClientReport, DefaultResolution, EndpointList, EndpointType, ReportAccepted } from '@endpointd/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { Daemon } from '../daemon.js';
+import { REPORT_TTL_MS } from '../report-book.js';
 import { BackendParams, ERROR_RESPONSES, SECURITY } from './schemas.js';
 
 const ListQuery = z.object({
@@ -38,6 +39,29 @@ export const endpointRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (
       // Encoded once per change, so the hot path only copies bytes; fastify sends a Buffer as
       // is, which the zod type provider cannot express.
       return reply.type('application/json; charset=utf-8').send(body as unknown as EndpointList);
+    },
+  );
+  // Verification runs on this machine; a firewall or Wi-Fi client isolation can still stop a
+  // phone. A GUI's backend forwards what its client devices reached; an endpoint every recent
+  // reporting device failed is ranked after the others for the default.
+  app.post(
+    '/v1/backends/:name/reports',
+    {
+      schema: {
+        tags,
+        security: SECURITY,
+        params: BackendParams,
+        body: ClientReport,
+        response: { 202: ReportAccepted, ...ERROR_RESPONSES },
+      },
+    },
+    async (req, reply) => {
+      const { name } = req.params;
+      const { list } = await daemon.cache.get(name);
+      const known = new Set(list.endpoints.map((e) => e.id));
+      const { accepted, ignored } = daemon.reports.record(name, req.body, known);
+      if (accepted > 0) await daemon.cache.applyDefaultType(name);
+      return reply.code(202).send({ accepted, ignored, expiresInMs: REPORT_TTL_MS });
     },
   );
   app.get(

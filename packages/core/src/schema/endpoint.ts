@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { Reason } from './reason.js';
+import { EndpointReports } from './report.js';
 
 // Literal sets are copied verbatim from CONTRACT.md: renaming one breaks every client.
 
@@ -138,5 +139,7 @@ export const Endpoint = z.object({
   isDefault: z.boolean(),
   /** Present only for endpoints the client must set up first (ssh-local-forward). */
   connect: ConnectRecipe.optional(),
+  /** Present when client devices reported what they reached (POST …/reports), recently. */
+  reports: EndpointReports.optional(),
 });
 export type Endpoint = z.infer<typeof Endpoint>;

@@ -6,3 +6,4 @@ export * from './discovery.js';
 export * from './endpoint.js';
 export * from './exposure.js';
 export * from './reason.js';
+export * from './report.js';
