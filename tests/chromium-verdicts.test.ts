@@ -120,7 +120,8 @@ describe.skipIf(unavailable)('the Chromium verdicts match what Chromium does (is
     const context = await browser.newContext();
     if (grant) await context.grantPermissions(['local-network-access'], { origin: 'https://app.example.test' });
     const page = await context.newPage();
-    if (process.env.DEBUG_CHROMIUM) page.on('console', (m) => console.log('console:', m.text()));
+    // Chromium's own words for each refusal, shown with DEBUG_CHROMIUM=1.
+    if (process.env.DEBUG_CHROMIUM) page.on('console', (m) => process.stderr.write(`console: ${m.text()}\n`));
     await page.goto('https://app.example.test/');
     expect((await page.evaluate('globalThis.isSecureContext')) as boolean).toBe(true);
     const results: Outcome[] = [];
