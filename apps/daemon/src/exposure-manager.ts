@@ -115,7 +115,10 @@ export function createExposureManager(deps: {
           endpoint: undefined,
           reason: v?.reason ?? 'unverified',
           error: v?.error ?? 'not verified',
-          hint: v?.hint ?? undefined,
+          // Every reason a client sees comes with something to do.
+          hint:
+            v?.hint ??
+            `The exposure's URL did not verify within ${Math.round(verifyWindowMs / 1000)} s: run \`endpoints doctor\`, then disable and enable it again.`,
         });
         return;
       }
