@@ -1,5 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { AUTO_DEFAULT_ORDER, BrowserVerdict, Endpoint, EndpointType, ExposureType, scopeFor, stabilityFor } from '@endpointd/core';
+import {
+  AUTO_DEFAULT_ORDER,
+  BrowserVerdict,
+  Endpoint,
+  EndpointType,
+  ExposureType,
+  Reason,
+  scopeFor,
+  stabilityFor,
+  Verification,
+} from '@endpointd/core';
 import { describe, expect, it } from 'vitest';
 
 // docs/contract.md is the interface clients rely on; its tables are checked against the schemas.
@@ -29,6 +39,14 @@ describe('docs/contract.md agrees with the schemas', () => {
     const objectSection = DOC.split('## Endpoint object')[1]?.split('## ')[0] ?? '';
     for (const key of Object.keys(Endpoint.shape)) expect(objectSection, key).toMatch(new RegExp(`\\b${key}\\b`));
     for (const key of Object.keys(BrowserVerdict.shape)) expect(objectSection, key).toContain(key);
+  });
+  it('lists every reason, in the enum order', () => {
+    const text = DOC.split('`verification.reason` is one of a closed set')[1]?.split('. Among them')[0] ?? '';
+    expect([...text.matchAll(/`([a-z0-9-]+)`/g)].map((m) => m[1])).toEqual([...Reason.options]);
+  });
+  it('documents every verification field', () => {
+    const objectSection = DOC.split('## Endpoint object')[1]?.split('## ')[0] ?? '';
+    for (const key of Object.keys(Verification.shape)) expect(objectSection, key).toMatch(new RegExp(`\\b${key}\\b`));
   });
   it('states the automatic default order', () => {
     const text = DOC.split('With nothing saved: the first verified of')[1]?.split('Loopback')[0] ?? '';
