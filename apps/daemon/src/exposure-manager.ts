@@ -2,6 +2,7 @@ import {
   type Backend,
   delay,
   type Exposure,
+  type ExposureRecord,
   ExposureRequest,
   type ExposureStopReason,
   type ExposureType,
@@ -34,6 +35,8 @@ interface Running {
   generation: number;
   /** What went wrong while the provider tore the exposure down. */
   stopError?: string;
+  /** Stops it when an expiry was given. */
+  expiryTimer?: NodeJS.Timeout;
 }
 
 /** What stopping one exposure came to. */
@@ -55,6 +58,8 @@ export interface ExposureManager {
 }
 
 const key = (backend: string, type: string) => `${backend}\n${type}`;
+/** setTimeout's longest delay (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
 const now = () => new Date().toISOString();
 
 export function createExposureManager(deps: {
@@ -188,7 +193,7 @@ export function createExposureManager(deps: {
     deps.onEndpointsChanged(run.backend);
   }
 
-  function start(backend: Backend, type: ExposureType, options: Record<string, unknown>, owned?: OwnedSetup): Running {
+  function start(backend: Backend, type: ExposureType, options: Record<string, unknown>, owned?: OwnedSetup, expiresAt?: string): Running {
     const provider = providerFor(type);
     const controller = new AbortController();
     const run: Running = {
@@ -198,8 +203,16 @@ export function createExposureManager(deps: {
       controller,
       done: Promise.resolve(),
       generation: 0,
-      exposure: { backend: backend.name, type, provider: provider.id, state: 'starting', updatedAt: now() },
+      exposure: {
+        backend: backend.name,
+        type,
+        provider: provider.id,
+        state: 'starting',
+        updatedAt: now(),
+        ...(expiresAt ? { expiresAt } : {}),
+      },
     };
+    if (expiresAt) scheduleExpiry(run, Date.parse(expiresAt));
     failed.delete(key(backend.name, type));
     running.set(key(backend.name, type), run);
     deps.events.emit('exposure', run.exposure);
@@ -228,7 +241,37 @@ export function createExposureManager(deps: {
     return run;
   }
 
-  async function stop(run: Running, reason: ExposureStopReason): Promise<StopOutcome> {
+  /**
+   * Stops the exposure when its time is up: the same as a disable (record removed, what it added
+   * removed), announced as stopped with reason "expired". Long delays are re-armed in steps, as
+   * timers hold at most ~24.8 days.
+   */
+  function scheduleExpiry(run: Running, at: number): void {
+    const arm = (): void => {
+      const left = at - Date.now();
+      if (left > MAX_TIMER_MS) {
+        run.expiryTimer = setTimeout(arm, MAX_TIMER_MS);
+      } else {
+        run.expiryTimer = setTimeout(() => void expire(run), Math.max(0, left));
+      }
+      run.expiryTimer.unref();
+    };
+    arm();
+  }
+
+  async function expire(run: Running): Promise<void> {
+    if (running.get(key(run.backend, run.type)) !== run) return;
+    await deps.book
+      .updateExposureRecords((records) => records.filter((r) => !(r.backend === run.backend && r.type === run.type)))
+      .catch(() => undefined); // not saved: the next start finds it expired and drops it
+    await stop(run, 'disabled', {
+      reason: 'expired',
+      hint: 'It was enabled for a limited time, which ran out: enable it again to reopen it.',
+    });
+  }
+
+  async function stop(run: Running, reason: ExposureStopReason, why?: { reason: string; hint: string }): Promise<StopOutcome> {
+    clearTimeout(run.expiryTimer);
     run.controller.abort(reason);
     running.delete(key(run.backend, run.type));
     let timer: NodeJS.Timeout | undefined;
@@ -244,7 +287,7 @@ export function createExposureManager(deps: {
       state: 'stopped',
       endpoint: undefined,
       approvalUrl: undefined,
-      ...(error ? { reason: 'stop-failed', error } : { reason: undefined, error: undefined, hint: undefined }),
+      ...(error ? { reason: 'stop-failed', error } : { reason: why?.reason, error: undefined, hint: why?.hint }),
     });
     deps.onEndpointsChanged(run.backend);
     return error ? { type: run.type, stopped: false, error: redactSecrets(error) } : { type: run.type, stopped: true };
@@ -259,6 +302,18 @@ export function createExposureManager(deps: {
       throw new ApiFailure(400, 'ENDPOINTD_VALIDATION', formatIssues(issues), undefined, issues);
     }
     return parsed.data as Record<string, unknown>;
+  }
+
+  /** Removes durable setup an exposure that will not run again had added; the error, if it failed. */
+  async function cleanupOwned(record: ExposureRecord): Promise<string | undefined> {
+    const provider = deps.providers.find((p) => p.exposureTypes?.includes(record.type));
+    if (!record.owned || !provider?.cleanup) return undefined;
+    try {
+      await provider.cleanup({ type: record.type, owned: record.owned, signal: AbortSignal.timeout(stopTimeoutMs) });
+      return undefined;
+    } catch (err) {
+      return redactSecrets(err instanceof Error ? err.message : String(err));
+    }
   }
 
   function failedExposure(
@@ -293,19 +348,20 @@ export function createExposureManager(deps: {
           'ENDPOINTD_VALIDATION',
           parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
         );
-      const { type } = parsed.data;
+      const { type, expiresInMs } = parsed.data;
       const options = validate(type, providerFor(type), parsed.data.options);
       const existing = running.get(key(backendName, type));
       if (existing) await stop(existing, 'disabled');
-      // Saved before it starts: acknowledged means it comes back after a crash.
+      const expiresAt = expiresInMs === undefined ? undefined : new Date(Date.now() + expiresInMs).toISOString();
+      // Saved before it starts: acknowledged means it comes back after a crash (and still expires).
       await deps.book.updateExposureRecords((records) => {
         deps.book.get(backendName); // removed meanwhile: 404, nothing saved
         return [
           ...records.filter((r) => !(r.backend === backendName && r.type === type)),
-          { backend: backendName, type, options, enabledAt: now() },
+          { backend: backendName, type, options, enabledAt: now(), ...(expiresAt ? { expiresAt } : {}) },
         ];
       });
-      return start(backend, type, options).exposure;
+      return start(backend, type, options, undefined, expiresAt).exposure;
     },
     async disable(backendName, type) {
       deps.book.get(backendName);
@@ -335,20 +391,13 @@ export function createExposureManager(deps: {
     },
     async restore() {
       const dropped: Array<{ backend: string; type: ExposureType; cleanupError?: string }> = [];
+      const expired: ExposureRecord[] = [];
       for (const record of deps.book.exposureRecords()) {
         if (!deps.book.has(record.backend)) {
           // The backend was removed from the config: its exposures do not come back (their
           // processes were reaped at start), durable setup they added is removed, and they are
           // forgotten.
-          const provider = deps.providers.find((p) => p.exposureTypes?.includes(record.type));
-          let cleanupError: string | undefined;
-          if (record.owned && provider?.cleanup) {
-            try {
-              await provider.cleanup({ type: record.type, owned: record.owned, signal: AbortSignal.timeout(stopTimeoutMs) });
-            } catch (err) {
-              cleanupError = redactSecrets(err instanceof Error ? err.message : String(err));
-            }
-          }
+          const cleanupError = await cleanupOwned(record);
           dropped.push({ backend: record.backend, type: record.type, ...(cleanupError ? { cleanupError } : {}) });
           continue;
         }
@@ -356,15 +405,22 @@ export function createExposureManager(deps: {
           failed.set(key(record.backend, record.type), failedExposure(record.backend, record.type, record.failed));
           continue;
         }
+        if (record.expiresAt && Date.parse(record.expiresAt) <= Date.now()) {
+          // Its time ran out while the daemon was down: removed as a disable would have.
+          await cleanupOwned(record);
+          expired.push(record);
+          continue;
+        }
         try {
-          start(deps.book.get(record.backend), record.type, record.options, record.owned);
+          start(deps.book.get(record.backend), record.type, record.options, record.owned, record.expiresAt);
         } catch {
           // The provider is gone (a plugin not loaded): the record stays, so it comes back when it does.
         }
       }
-      if (dropped.length > 0)
+      const gone = [...dropped, ...expired];
+      if (gone.length > 0)
         await deps.book.updateExposureRecords((records) =>
-          records.filter((r) => !dropped.some((d) => d.backend === r.backend && d.type === r.type)),
+          records.filter((r) => !gone.some((d) => d.backend === r.backend && d.type === r.type)),
         );
       return dropped;
     },

@@ -175,8 +175,13 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
     providers: async () => (await request(z.object({ providers: z.array(ProviderStatus) }), 'GET', '/v1/providers')).providers,
     exposures: async (name: string) =>
       (await request(z.object({ exposures: z.array(Exposure) }), 'GET', `/v1/backends/${enc(name)}/exposures`)).exposures,
-    enable: (name: string, type: ExposureType, exposureOptions: ExposureOptions = {}) =>
-      request(Exposure, 'POST', `/v1/backends/${enc(name)}/exposures`, { type, options: exposureOptions }),
+    /** `expiresInMs`: the daemon stops it after this long (it survives a daemon restart); absent: until disabled. */
+    enable: (name: string, type: ExposureType, exposureOptions: ExposureOptions = {}, opts: { expiresInMs?: number } = {}) =>
+      request(Exposure, 'POST', `/v1/backends/${enc(name)}/exposures`, {
+        type,
+        options: exposureOptions,
+        ...(opts.expiresInMs !== undefined ? { expiresInMs: opts.expiresInMs } : {}),
+      }),
     disable: (name: string, type: ExposureType) => request(Exposure, 'DELETE', `/v1/backends/${enc(name)}/exposures/${enc(type)}`),
     /** Forwards what one of the GUI's client devices reached (see tryEndpoints). */
     report: (name: string, report: ClientReport) => request(ReportAccepted, 'POST', `/v1/backends/${enc(name)}/reports`, report),

@@ -1,7 +1,7 @@
 import { EndpointdApiError, type EndpointdClient } from '@endpointd/client';
 import { type Exposure, type ExposureOptions, ExposureType, formatIssues } from '@endpointd/core';
 import { connect, selectBackend } from './daemon-session.js';
-import { parseInteger, parseOptions } from './parse-options.js';
+import { parseDuration, parseInteger, parseOptions } from './parse-options.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './usage-error.js';
 
 export const ENABLE_HELP = `Usage: endpoints enable TYPE [options] [--backend NAME]
@@ -17,6 +17,7 @@ it is verified (or fails, or needs your approval).
   relay             --relay-url URL --token-file F [--name NAME]   through your endpointd-relay
 
 Options:
+  --for DURATION     stop it after this long: 90s, 30m, 1h, 8h, 2d (the daemon does, also after a restart)
   --backend NAME     the daemon's backend (optional when it has one)
   --wait SECONDS     how long to wait for the result (default 90; 0: do not wait)
   --json             print the exposure as JSON
@@ -33,7 +34,7 @@ const SETTLED = new Set(['active', 'failed', 'needs-approval', 'stopped']);
 function describe(x: Exposure): string {
   switch (x.state) {
     case 'active':
-      return `${x.type} is active: ${x.endpoint?.url ?? ''}\n`;
+      return `${x.type} is active: ${x.endpoint?.url ?? ''}\n${x.expiresAt ? `It stops at ${x.expiresAt}.\n` : ''}`;
     case 'needs-approval':
       return `${x.type} needs approval: open ${x.approvalUrl ?? '(no link given)'}\nIt becomes active by itself once approved.\n`;
     case 'failed':
@@ -50,15 +51,17 @@ async function enableAndWait(
   type: ExposureType,
   options: ExposureOptions,
   waitMs: number,
+  expiresInMs: number | undefined,
 ): Promise<Exposure> {
-  if (waitMs === 0) return await client.enable(backend, type, options);
+  const enable = () => client.enable(backend, type, options, expiresInMs === undefined ? {} : { expiresInMs });
+  if (waitMs === 0) return await enable();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), waitMs);
   const stream = client.events({ backend, signal: controller.signal });
   const first = stream.next(); // connects before the request is sent
   first.catch(() => undefined); // awaited below; when the wait is aborted first, the rejection is expected
   try {
-    let latest = await client.enable(backend, type, options);
+    let latest = await enable();
     if (SETTLED.has(latest.state)) return latest;
     for (let next = await first; !next.done; next = await stream.next()) {
       const e = next.value;
@@ -69,8 +72,7 @@ async function enableAndWait(
     }
     return latest;
   } catch (err) {
-    if (controller.signal.aborted)
-      return (await client.exposures(backend)).find((x) => x.type === type) ?? (await client.enable(backend, type, options));
+    if (controller.signal.aborted) return (await client.exposures(backend)).find((x) => x.type === type) ?? (await enable());
     throw err;
   } finally {
     clearTimeout(timer);
@@ -114,6 +116,7 @@ export async function runEnable(args: string[], out: NodeJS.WriteStream): Promis
       backend: { type: 'string' },
       json: { type: 'boolean' },
       wait: { type: 'string' },
+      for: { type: 'string' },
       'https-port': { type: 'string' },
       yes: { type: 'boolean' },
       'token-file': { type: 'string' },
@@ -155,10 +158,11 @@ export async function runEnable(args: string[], out: NodeJS.WriteStream): Promis
   if (values['relay-url']) options.relayUrl = values['relay-url'];
   if (values.name) options.name = values.name;
   const waitMs = (parseInteger(cmd, '--wait', values.wait, 0, 3_600) ?? 90) * 1_000;
+  const expiresInMs = values.for === undefined ? undefined : parseDuration(cmd, '--for', values.for);
 
   const client = await connect();
   const backend = await selectBackend(client, cmd, values.backend);
-  const exposure = await enableAndWait(client, backend, type, options, waitMs).catch((err: unknown) => {
+  const exposure = await enableAndWait(client, backend, type, options, waitMs, expiresInMs).catch((err: unknown) => {
     throw inFlagTerms(err);
   });
   out.write(values.json ? `${JSON.stringify(exposure, null, 2)}\n` : describe(exposure));

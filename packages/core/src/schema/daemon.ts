@@ -67,6 +67,8 @@ export const ExposureRecord = z.object({
   type: ExposureType,
   options: ExposureOptions,
   enabledAt: z.string(),
+  /** Present when enabled with an expiry: the daemon stops it then, also across restarts. */
+  expiresAt: z.string().optional(),
   /**
    * Present when the exposure failed for a reason that retrying cannot fix (tool missing, bad
    * credentials): it is shown as failed and not started again until the user enables it again.

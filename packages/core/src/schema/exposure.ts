@@ -23,10 +23,15 @@ export const ExposureOptions = z.record(z.string(), z.unknown());
 export type ExposureOptions = z.infer<typeof ExposureOptions>;
 
 /** POST /v1/backends/:name/exposures */
+/** The longest an exposure may be enabled for with an expiry. */
+export const MAX_EXPOSURE_DURATION_MS = 30 * 24 * 3_600_000;
+
 export const ExposureRequest = z.object({
   type: ExposureType,
   /** @default {} */
   options: ExposureOptions.default({}),
+  /** Stop it after this long (ms; "for 1 h"); absent: until disabled. Survives a daemon restart. */
+  expiresInMs: z.number().int().min(1_000).max(MAX_EXPOSURE_DURATION_MS).optional(),
 });
 export type ExposureRequest = z.infer<typeof ExposureRequest>;
 
@@ -38,6 +43,8 @@ export const Exposure = z.object({
   state: ExposureState,
   /** Present when active: the verified endpoint. */
   endpoint: Endpoint.optional(),
+  /** Present when enabled with an expiry: when the daemon stops it (ISO time). */
+  expiresAt: z.string().optional(),
   /** Present when needs-approval: where the user approves (e.g. Tailscale's admin consent). */
   approvalUrl: z.string().optional(),
   /** Present when failed. */
