@@ -18,6 +18,7 @@ const OUTPUTS = [
   'apps/daemon/dist/endpointd.js',
   'apps/daemon/dist/client.js',
   'apps/relay/dist/endpointd-relay.js',
+  'apps/daemon/dist/console/app.js',
 ];
 function newestInput() {
   let newest = 0;
@@ -94,6 +95,23 @@ await Promise.all([
     plugins: [thirdPartyExternal],
   }),
   // endpointd-relay: the public relay, its own app (runs on another machine than the daemon).
+  // The web console: one browser bundle, served by the daemon with a strict CSP (no inline script).
+  build({
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    conditions: ['source'],
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    entryPoints: { app: 'apps/console/src/main.ts' },
+    outdir: 'apps/daemon/dist/console',
+  }).then(async () => {
+    const { copyFileSync } = await import('node:fs');
+    copyFileSync('apps/console/src/index.html', 'apps/daemon/dist/console/index.html');
+    copyFileSync('apps/console/src/app.css', 'apps/daemon/dist/console/app.css');
+  }),
   build({
     ...common,
     outdir: 'apps/relay/dist',

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Daemon } from './daemon.js';
 import { backendRoutes } from './routes/backends.js';
+import { consoleRoutes } from './routes/console.js';
 import { discoveredRoutes } from './routes/discovered.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { registerErrorHandling } from './routes/errors.js';
@@ -12,6 +13,7 @@ import { exposureRoutes } from './routes/exposures.js';
 import { guard, loopbackHosts } from './routes/guard.js';
 import { healthRoutes } from './routes/health.js';
 import { providerRoutes } from './routes/providers.js';
+import { createTokenHolder } from './token.js';
 
 /** Request bodies are small JSON documents. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -76,7 +78,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (hosts.port !== options.port) hosts = { port: options.port, set: loopbackHosts(options.port, options.listenHost ?? '127.0.0.1') };
     return hosts.set;
   };
-  await app.register(guard, { token: options.token, allowedHosts, allowedOrigins });
+  const tokens = createTokenHolder(options.daemon.home, options.token);
+  await app.register(guard, { tokens, sessions: options.daemon.sessions, allowedHosts, allowedOrigins });
   // Without allowed origins the guard refuses every Origin, so there is no CORS to answer (and
   // no per-request hook to pay for).
   if (allowedOrigins.size > 0) {
@@ -96,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(exposureRoutes, { daemon });
   await app.register(eventRoutes, { daemon });
   await app.register(discoveredRoutes, { daemon });
+  await app.register(consoleRoutes, { daemon, tokens });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -22,6 +22,7 @@ import { LIVENESS_POLL_MS, watchLiveness } from './liveness-watcher.js';
 import { loadPlugins } from './plugin-loader.js';
 import { createProviderBoard, type ProviderBoard } from './provider-board.js';
 import { createReportBook, type ReportBook } from './report-book.js';
+import { createSessionBook, type SessionBook } from './session-book.js';
 import { createStateStore } from './state-store.js';
 import { VERSION } from './version.js';
 
@@ -72,6 +73,9 @@ export type HealthProblem = Health['problems'][number];
 /** The daemon's state and services; routes read and change it, nothing else does. */
 export interface Daemon {
   readonly version: string;
+  readonly home: string;
+  /** Console login links and sessions. */
+  readonly sessions: SessionBook;
   readonly startedAt: number;
   readonly problems: HealthProblem[];
   readonly registry: Registry;
@@ -177,6 +181,8 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
 
   return {
     version: VERSION,
+    home: options.home,
+    sessions: createSessionBook(options.home),
     startedAt: Date.now(),
     problems,
     registry,

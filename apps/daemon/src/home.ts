@@ -11,6 +11,8 @@ export const HOME_FILES = Object.freeze({
   address: 'daemon.json',
   /** Pid files of the processes the daemon supervises, reaped at the next start after a crash. */
   run: 'run',
+  /** Console sessions (hashes of their secrets), so the console stays logged in across restarts. */
+  sessions: 'sessions.json',
 });
 
 /** A home folder endpointd must not trust: the daemon refuses to start (exit 1) with this message. */
@@ -55,7 +57,7 @@ export function checkHome(home: string): void {
       );
     if ((st.mode & 0o077) !== 0) chmodSync(home, 0o700); // readable by others: tighten, nothing could be planted
   }
-  for (const name of [HOME_FILES.token, HOME_FILES.state, HOME_FILES.lock, HOME_FILES.address, HOME_FILES.run]) {
+  for (const name of Object.values(HOME_FILES)) {
     let file: ReturnType<typeof lstatSync> | undefined;
     try {
       file = lstatSync(join(home, name));

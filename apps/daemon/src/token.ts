@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, constants, fchmodSync, fstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerSecret } from '@endpointd/core';
+import { writeFileAtomicSync } from './atomic-file.js';
 import { HOME_FILES, readHomeFile } from './home.js';
 
 const TOKEN_BYTES = 32;
@@ -53,5 +54,25 @@ export function createTokenChecker(expected: string): (given: string) => boolean
   return (given) => {
     const got = Buffer.from(given);
     return got.length === want.length && timingSafeEqual(got, want);
+  };
+}
+
+/** The daemon's token, checked on the hot path, and replaced in place when rotated. */
+export interface TokenHolder {
+  check(given: string): boolean;
+  /** Writes a new token to $ENDPOINTD_HOME/token (0600, atomically) and checks against it from now on. */
+  rotate(): void;
+}
+
+export function createTokenHolder(home: string, initial: string): TokenHolder {
+  let check = createTokenChecker(initial);
+  return {
+    check: (given) => check(given),
+    rotate() {
+      const token = randomBytes(TOKEN_BYTES).toString('base64url');
+      registerSecret(token);
+      writeFileAtomicSync(join(home, HOME_FILES.token), `${token}\n`);
+      check = createTokenChecker(token);
+    },
   };
 }

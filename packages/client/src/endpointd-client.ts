@@ -5,6 +5,7 @@ import {
   BackendRemoval,
   BackendSnapshot,
   type ClientReport,
+  ConsoleSession,
   DefaultChange,
   DefaultResolution,
   DiscoveredService,
@@ -14,8 +15,10 @@ import {
   type ExposureOptions,
   type ExposureType,
   Health,
+  LoginLink,
   ProviderStatus,
   ReportAccepted,
+  SessionsRevoked,
   StreamReset,
 } from '@endpointd/core/schema';
 import * as z from 'zod';
@@ -71,7 +74,11 @@ export type DaemonEvent = {
 export interface EndpointdClientOptions {
   /** e.g. "http://127.0.0.1:4737" */
   baseUrl: string;
-  token: string;
+  /**
+   * The daemon's token ($ENDPOINTD_HOME/token). Omitted on the daemon's own console page, whose
+   * requests carry its HttpOnly session cookie instead.
+   */
+  token?: string;
   /** How to send requests. @default fetchTransport() (globalThis.fetch) */
   transport?: Transport;
   /** @default CLIENT_TIMEOUT_MS */
@@ -91,7 +98,7 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
         method,
         url: `${base}${path}`,
         headers: {
-          authorization: `Bearer ${options.token}`,
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...extraHeaders,
         },
@@ -185,6 +192,13 @@ export function createEndpointdClient(options: EndpointdClientOptions) {
     disable: (name: string, type: ExposureType) => request(Exposure, 'DELETE', `/v1/backends/${enc(name)}/exposures/${enc(type)}`),
     /** Forwards what one of the GUI's client devices reached (see tryEndpoints). */
     report: (name: string, report: ClientReport) => request(ReportAccepted, 'POST', `/v1/backends/${enc(name)}/reports`, report),
+    /** A one-time console login link (token only; single use, valid for a minute). */
+    consoleLink: () => request(LoginLink, 'POST', '/v1/console/links', {}),
+    sessions: async () => (await request(z.object({ sessions: z.array(ConsoleSession) }), 'GET', '/v1/sessions')).sessions,
+    revokeSession: (id: string) => request(z.object({ revoked: z.literal(true) }), 'DELETE', `/v1/sessions/${enc(id)}`),
+    revokeSessions: () => request(SessionsRevoked, 'DELETE', '/v1/sessions'),
+    /** Writes a new token to $ENDPOINTD_HOME/token and ends every console session (token only). */
+    rotateToken: () => request(SessionsRevoked, 'POST', '/v1/token/rotate', {}),
     discovered: async () =>
       (await request(z.object({ services: z.array(DiscoveredService).nullable() }), 'GET', '/v1/discovered')).services,
     adopt: (req: { port?: number; pid?: number; name?: string }) => request(BackendInfo, 'POST', '/v1/discovered/adopt', req),

@@ -26,6 +26,7 @@ export * from './registry.js';
 export * from './run-tool.js';
 export * from './schema/api.js';
 export * from './schema/backend.js';
+export * from './schema/console.js';
 export * from './schema/daemon.js';
 export * from './schema/discovery.js';
 export * from './schema/endpoint.js';

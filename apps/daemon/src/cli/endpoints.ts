@@ -16,6 +16,8 @@ Commands:
   qr         a QR code of the default endpoint
   doctor     what works, what does not, and what to do about it
   daemon     start (in the background, returning once it answers), stop or status of endpointd
+  open       open the web console (a one-time login link; --print-url prints it)
+  sessions   list or end the web console's sessions; rotate the token
 
 Run 'endpoints <command> --help' for a command's options, 'endpoints --version' for the version.
 The daemon is \`endpointd\`.
@@ -34,6 +36,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   qr: async () => (await import('./qr-command.js')).runQr,
   doctor: async () => (await import('./doctor-command.js')).runDoctor,
   daemon: async () => (await import('./daemon-command.js')).runDaemon,
+  open: async () => (await import('./console-command.js')).runOpen,
+  sessions: async () => (await import('./console-command.js')).runSessions,
 };
 
 /** Runs the CLI and returns its exit code; never lets a stack trace reach the user. */

@@ -38,6 +38,14 @@ export const eventRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (app
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      // A console session's stream ends when the session is revoked (or the token rotated).
+      const session = req.consoleSession;
+      if (session !== null) {
+        const off = daemon.sessions.onRevoke((id) => {
+          if (id === session) reply.raw.destroy();
+        });
+        reply.raw.once('close', off);
+      }
       const lastEventId = req.headers['last-event-id'];
       await daemon.hub.subscribe(reply.raw, backend, typeof lastEventId === 'string' ? lastEventId : undefined, async () => {
         const names = backend === null ? daemon.book.list().map((b) => b.name) : [backend];

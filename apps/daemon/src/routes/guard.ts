@@ -1,9 +1,28 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createTokenChecker } from '../token.js';
+import { readCookie, SESSION_COOKIE, type SessionBook } from '../session-book.js';
+import type { TokenHolder } from '../token.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The console session the request came with; null for a bearer-token request. */
+    consoleSession: string | null;
+  }
+}
+
+/** The console page and its assets: no data in them, so no credentials asked. */
+export function isPublicPath(method: string, url: string): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  return path === '/v1/health' || path === '/' || path.startsWith('/console/');
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 export interface GuardOptions {
-  token: string;
+  tokens: TokenHolder;
+  sessions: SessionBook;
   /** Host header values accepted (host:port), lower-case; read per request, as the port is known only after listen. */
   allowedHosts: () => ReadonlySet<string>;
   /** Browser origins allowed to call the API; any other Origin is refused. */
@@ -27,7 +46,7 @@ export function loopbackHosts(port: number, listenHost: string): Set<string> {
  */
 export const guard = fp<GuardOptions>(
   async (app, opts) => {
-    const isToken = createTokenChecker(opts.token);
+    app.decorateRequest('consoleSession', null);
     // A callback hook rather than an async one: it runs on every request.
     app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
       const host = (req.headers.host ?? '').toLowerCase();
@@ -43,7 +62,9 @@ export const guard = fp<GuardOptions>(
         return;
       }
       const origin = req.headers.origin;
-      if (origin !== undefined && !opts.allowedOrigins.has(origin)) {
+      // The console is served by the daemon itself: its own origin is always allowed.
+      const fromSelf = origin === `http://${host}`;
+      if (origin !== undefined && !fromSelf && !opts.allowedOrigins.has(origin)) {
         refuse(
           reply,
           403,
@@ -53,25 +74,51 @@ export const guard = fp<GuardOptions>(
         );
         return;
       }
-      // CORS preflights are answered by @fastify/cors; health is public.
-      if ((req.method === 'OPTIONS' && origin !== undefined) || (req.method === 'GET' && req.url === '/v1/health')) {
+      // CORS preflights are answered by @fastify/cors; health and the console's page are public.
+      if ((req.method === 'OPTIONS' && origin !== undefined) || isPublicPath(req.method, req.url)) {
         done();
         return;
       }
       const auth = req.headers.authorization ?? '';
       const hasBearer = auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ';
-      if (!hasBearer || !isToken(auth.slice(7).trim())) {
+      if (hasBearer) {
+        if (opts.tokens.check(auth.slice(7).trim())) {
+          done();
+          return;
+        }
         reply.header('www-authenticate', 'Bearer realm="endpointd"');
+        refuse(reply, 401, 'ENDPOINTD_UNAUTHORIZED', 'wrong token', 'Send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.');
+        return;
+      }
+      const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
+      const session = cookie === null ? null : opts.sessions.check(cookie);
+      if (session !== null) {
+        // SameSite ignores ports: a page on another localhost port sends this cookie too. Only
+        // the daemon's own pages may use it: same-origin reads (Sec-Fetch-Site), and changes
+        // with the daemon's Origin.
+        const sameOrigin = fromSelf || (origin === undefined && req.headers['sec-fetch-site'] === 'same-origin');
+        if (SAFE_METHODS.has(req.method) ? sameOrigin : fromSelf) {
+          req.consoleSession = session;
+          done();
+          return;
+        }
         refuse(
           reply,
-          401,
-          'ENDPOINTD_UNAUTHORIZED',
-          hasBearer ? 'wrong token' : 'missing bearer token',
-          'Send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.',
+          403,
+          'ENDPOINTD_ORIGIN_REJECTED',
+          "the console session can be used only by the daemon's own pages",
+          'Scripts and other apps send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.',
         );
         return;
       }
-      done();
+      reply.header('www-authenticate', 'Bearer realm="endpointd"');
+      refuse(
+        reply,
+        401,
+        'ENDPOINTD_UNAUTHORIZED',
+        cookie !== null ? 'the console session has ended' : 'missing bearer token',
+        cookie !== null ? 'Run `endpoints open` for a new login link.' : 'Send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.',
+      );
     });
   },
   { name: 'endpointd-guard' },
