@@ -525,6 +525,18 @@ async function clientSizeSection(rows: Row[]): Promise<void> {
     target: 'report',
     ok: true,
   });
+  // The console as the daemon serves it (scripts/build.mjs), beside the client it is built on.
+  const consoleJs = readFileSync(`${REPO_ROOT}apps/daemon/dist/console/app.js`);
+  const consoleCss = readFileSync(`${REPO_ROOT}apps/daemon/dist/console/app.css`);
+  const consoleGz = gzipSync(consoleJs).length + gzipSync(consoleCss).length;
+  rows.push({
+    benchmark: 'web console (app.js + app.css as served), min+gzip',
+    measured: kb(consoleGz),
+    baseline: `${kb(withZod.gz)} (@endpointd/client with zod)`,
+    ratio: `${(consoleGz / withZod.gz).toFixed(2)}×`,
+    target: 'report',
+    ok: true,
+  });
 }
 
 /** Relay rows (issue 13): the same requests directly and through endpointd-relay, in one run. */

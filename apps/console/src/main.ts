@@ -126,13 +126,18 @@ function renderEndpoints(list: EndpointList | null): void {
       h(
         'tr',
         { 'data-endpoint': e.id, 'data-status': e.status },
-        h('td', {}, e.isDefault ? h('span', { class: 'default-mark', title: 'default endpoint' }, '★ ') : null, e.type),
-        h('td', { class: 'url' }, h('code', {}, e.url), copyButton),
-        h('td', {}, statusBadge(e)),
-        h('td', {}, e.verification.latencyMs === null ? '–' : `${e.verification.latencyMs.toFixed(1)} ms`),
-        h('td', {}, e.stability),
-        h('td', {}, browserBadges(e)),
-        h('td', {}, devices(e)),
+        h(
+          'td',
+          { 'data-label': 'Type' },
+          e.isDefault ? h('span', { class: 'default-mark', title: 'default endpoint' }, '★ ') : null,
+          e.type,
+        ),
+        h('td', { class: 'url', 'data-label': 'URL' }, h('code', {}, e.url), copyButton),
+        h('td', { 'data-label': 'Status' }, statusBadge(e)),
+        h('td', { 'data-label': 'Latency' }, e.verification.latencyMs === null ? '–' : `${e.verification.latencyMs.toFixed(1)} ms`),
+        h('td', { 'data-label': 'URL life' }, e.stability),
+        h('td', { 'data-label': 'Browsers' }, browserBadges(e)),
+        h('td', { 'data-label': 'Devices' }, devices(e)),
       ),
     );
     if (e.verification.hint) rows.push(h('tr', { class: 'hint' }, h('td', { colspan: 7 }, `↳ ${e.verification.hint}`)));
