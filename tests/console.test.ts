@@ -21,6 +21,8 @@ const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SCREENSHOTS = join(REPO_ROOT, 'test-results');
 const OTHER_PORT = 5555;
+// A fixed port: the console's origin must stay the same across a daemon restart.
+const DAEMON_PORT = 4799;
 const Exposures = z.object({ exposures: z.array(Exposure) });
 
 // The console in a real Chromium (Debian's package, driven by playwright-core), against the real
@@ -35,6 +37,8 @@ describe.skipIf(unavailable)('the web console in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let other: ResultPromise;
+  let daemonArgs: string[] = [];
+  let daemonEnv: Record<string, string> = {};
   const work = mkdtempSync(join(tmpdir(), 'epd-console-'));
 
   const loginUrl = async () => {
@@ -46,6 +50,10 @@ describe.skipIf(unavailable)('the web console in Chromium', () => {
   const savedDefault = async () => DefaultResolution.parse(await api('/v1/backends/app/default')).requestedType;
   const backendCount = async () => z.object({ backends: z.array(z.unknown()) }).parse(await api('/v1/backends')).backends.length;
   const row = (type: string) => page.locator(`#endpoints tbody tr[data-endpoint^="${type}-"]`).first();
+  const statusOf = (type: string) =>
+    row(type)
+      .getAttribute('data-status', { timeout: 1_000 })
+      .catch(() => null);
   const card = (type: string) => page.locator(`[data-exposure="${type}"]`);
 
   beforeAll(async () => {
@@ -56,7 +64,9 @@ describe.skipIf(unavailable)('the web console in Chromium', () => {
     ts = await setupFakeTailscale(t.host, ca, tsIps.tailscaleV4, tsIps.tailscaleV6, [backend.port]);
     cf = await setupFakeCloudflare(t.host, ca);
     const env = { ...ts.env, ...cf.env, ENDPOINTD_CONNECT_TO: `${ts.env.ENDPOINTD_CONNECT_TO},${cf.env.ENDPOINTD_CONNECT_TO}` };
-    daemon = await startDaemon(t.host, ['--backend', `app=${backend.port}`], { home: tempHome(), env });
+    daemonArgs = ['--listen', `127.0.0.1:${DAEMON_PORT}`, '--backend', `app=${backend.port}`];
+    daemonEnv = env;
+    daemon = await startDaemon(t.host, daemonArgs, { home: tempHome(), env });
     // A page on another localhost port, in the same browser: it must get nothing with the cookie.
     const [cmd, argv] = inNamespace(t.host, process.execPath, [
       '-e',
@@ -105,18 +115,59 @@ describe.skipIf(unavailable)('the web console in Chromium', () => {
   });
 
   it('renders the list and updates it when the backend stops and starts, with no reload', async () => {
-    await expect.poll(() => row('loopback').getAttribute('data-status'), { timeout: 15_000 }).toBe('verified');
+    await expect.poll(() => statusOf('loopback'), { timeout: 15_000 }).toBe('verified');
     await expect.poll(() => page.locator('#qr svg').count(), { timeout: 10_000 }).toBe(1);
     await page.screenshot({ path: join(SCREENSHOTS, 'console-desktop.png'), fullPage: true });
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
     const port = backend.port;
     await backend.stop();
-    await expect.poll(() => row('loopback').getAttribute('data-status'), { timeout: 5_000 }).toBe('unreachable');
+    await expect.poll(() => statusOf('loopback'), { timeout: 5_000 }).toBe('unreachable');
     expect(await page.locator('#endpoints').textContent()).toMatch(/the backend stopped listening/);
     backend = await startBackend(t.host, ['--host', '::', '--port', String(port), '--id', 'console-app']);
-    await expect.poll(() => row('loopback').getAttribute('data-status'), { timeout: 5_000 }).toBe('verified');
+    await expect.poll(() => statusOf('loopback'), { timeout: 5_000 }).toBe('verified');
     expect(navigations).toBe(0);
+  });
+
+  it('reconnects after a daemon restart, still logged in (the session survives), and shows the new state', async () => {
+    await expect.poll(() => page.textContent('#connection'), { timeout: 5_000 }).toBe('live');
+    const home = daemon.home;
+    await daemon.stop();
+    await expect.poll(() => page.textContent('#connection'), { timeout: 10_000 }).toBe('reconnecting…');
+    daemon = await startDaemon(t.host, daemonArgs, { home, env: daemonEnv });
+    await expect.poll(() => page.textContent('#connection'), { timeout: 15_000 }).toBe('live');
+    await expect.poll(() => statusOf('loopback'), { timeout: 15_000 }).toBe('verified');
+    expect(await page.isVisible('#logout')).toBe(true);
+  });
+
+  it('adds and removes a backend from the page', async () => {
+    await page.fill('#new-name', 'second');
+    await page.fill('#new-port', String(backend.port));
+    await page.click('#add-backend button[type="submit"]');
+    await expect
+      .poll(
+        async () =>
+          z
+            .object({ backends: z.array(z.object({ name: z.string() })) })
+            .parse(await api('/v1/backends'))
+            .backends.map((b) => b.name),
+        { timeout: 5_000 },
+      )
+      .toContain('second');
+    await expect.poll(() => page.inputValue('#backend')).toBe('second');
+    page.once('dialog', (d) => void d.accept());
+    await page.click('#remove-backend');
+    await expect
+      .poll(
+        async () =>
+          z
+            .object({ backends: z.array(z.object({ name: z.string() })) })
+            .parse(await api('/v1/backends'))
+            .backends.map((b) => b.name),
+        { timeout: 5_000 },
+      )
+      .not.toContain('second');
+    await expect.poll(() => page.inputValue('#backend')).toBe('app');
   });
 
   it('changing the default type in the page changes the API’s default', async () => {

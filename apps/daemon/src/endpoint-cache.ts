@@ -110,7 +110,8 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
     const previous = entry.cached?.list ?? null;
     const signature = signatureOf(list);
     const cached = cachedOf(list); // fresh latencies are served, but announced only with a visible change
-    const announce = entry.signature !== undefined && entry.signature !== signature;
+    // The first list is announced too: a subscriber whose snapshot came before it (list null) waits for it.
+    const announce = entry.signature !== signature;
     entry.cached = cached;
     entry.signature = signature;
     if (announce) {
