@@ -277,4 +277,21 @@ describe.skipIf(unavailable)('the web console in Chromium', () => {
     expect(await backendCount()).toBe(before);
     await evil.close();
   });
+
+  it('`endpoints sessions` lists the page’s session and ends it: the open page is logged out at once', async () => {
+    const env = { ENDPOINTD_HOME: daemon.home };
+    const listed = await runEndpoints(t.host, ['sessions', '--json'], env);
+    expect(listed.exitCode).toBe(0);
+    const { sessions } = z
+      .object({ sessions: z.array(z.object({ id: z.string(), userAgent: z.string().nullable() })) })
+      .parse(JSON.parse(String(listed.stdout)));
+    expect(sessions.length).toBeGreaterThanOrEqual(1);
+    expect(sessions.some((x) => /Chrome/.test(x.userAgent ?? ''))).toBe(true);
+    const revoked = await runEndpoints(t.host, ['sessions', 'revoke', '--all'], env);
+    expect(revoked.exitCode).toBe(0);
+    expect(String(revoked.stdout)).toMatch(/^Ended \d+ console sessions?\.$/m);
+    await expect.poll(() => page.textContent('main h2', { timeout: 1_000 }).catch(() => null), { timeout: 10_000 }).toBe('Not logged in');
+    const bad = await runEndpoints(t.host, ['sessions', 'revoke'], env);
+    expect(bad.exitCode).toBe(2);
+  });
 });

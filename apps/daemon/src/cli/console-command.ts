@@ -80,7 +80,7 @@ export async function runSessions(args: string[], out: NodeJS.WriteStream): Prom
       return EXIT_OK;
     }
     case 'revoke': {
-      if (values.all === (id !== undefined)) throw new UsageError('give one session ID or --all', cmd);
+      if (Boolean(values.all) === (id !== undefined)) throw new UsageError('give one session ID or --all', cmd);
       if (values.all) {
         const { revoked } = await client.revokeSessions();
         out.write(`Ended ${revoked} console session${revoked === 1 ? '' : 's'}.\n`);
