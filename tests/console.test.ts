@@ -48,7 +48,12 @@ describe.skipIf(unavailable)('the web console in Chromium', () => {
   };
   const api = async (path: string): Promise<unknown> => (await requestOne(daemon, { path })).json();
   const savedDefault = async () => DefaultResolution.parse(await api('/v1/backends/app/default')).requestedType;
-  const backendCount = async () => z.object({ backends: z.array(z.unknown()) }).parse(await api('/v1/backends')).backends.length;
+  const backendNames = async () =>
+    z
+      .object({ backends: z.array(z.object({ name: z.string() })) })
+      .parse(await api('/v1/backends'))
+      .backends.map((b) => b.name);
+  const backendCount = async () => (await backendNames()).length;
   const row = (type: string) => page.locator(`#endpoints tbody tr[data-endpoint^="${type}-"]`).first();
   const statusOf = (type: string) =>
     row(type)
@@ -144,29 +149,11 @@ describe.skipIf(unavailable)('the web console in Chromium', () => {
     await page.fill('#new-name', 'second');
     await page.fill('#new-port', String(backend.port));
     await page.click('#add-backend button[type="submit"]');
-    await expect
-      .poll(
-        async () =>
-          z
-            .object({ backends: z.array(z.object({ name: z.string() })) })
-            .parse(await api('/v1/backends'))
-            .backends.map((b) => b.name),
-        { timeout: 5_000 },
-      )
-      .toContain('second');
+    await expect.poll(backendNames, { timeout: 5_000 }).toContain('second');
     await expect.poll(() => page.inputValue('#backend')).toBe('second');
     page.once('dialog', (d) => void d.accept());
     await page.click('#remove-backend');
-    await expect
-      .poll(
-        async () =>
-          z
-            .object({ backends: z.array(z.object({ name: z.string() })) })
-            .parse(await api('/v1/backends'))
-            .backends.map((b) => b.name),
-        { timeout: 5_000 },
-      )
-      .not.toContain('second');
+    await expect.poll(backendNames, { timeout: 5_000 }).not.toContain('second');
     await expect.poll(() => page.inputValue('#backend')).toBe('app');
   });
 

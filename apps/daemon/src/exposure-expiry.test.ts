@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Exposure, Provider } from '@endpointd/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type InProcessDaemon, startHttpBackend, startInProcess, staticBackend, tempHome } from './testing/in-process.js';
+import { type InProcessDaemon, nextDaemonEvent, startHttpBackend, startInProcess, staticBackend, tempHome } from './testing/in-process.js';
 
 /** A provider whose "tunnel" is the backend's own loopback URL: real verification, no tool. */
 function loopbackTunnel(port: number, log: string[]): Provider {
@@ -20,17 +20,7 @@ function loopbackTunnel(port: number, log: string[]): Provider {
   };
 }
 
-const nextExposure = (d: InProcessDaemon, ok: (x: Exposure) => boolean, withinMs: number) =>
-  new Promise<Exposure>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no such exposure event within ${withinMs} ms`)), withinMs);
-    const on = (x: Exposure) => {
-      if (!ok(x)) return;
-      clearTimeout(timer);
-      d.daemon.events.off('exposure', on);
-      resolve(x);
-    };
-    d.daemon.events.on('exposure', on);
-  });
+const nextExposure = (d: InProcessDaemon, ok: (x: Exposure) => boolean, withinMs: number) => nextDaemonEvent(d, 'exposure', ok, withinMs);
 
 describe('an exposure enabled for a limited time is stopped by the daemon (issue 12.4)', () => {
   let d: InProcessDaemon | undefined;

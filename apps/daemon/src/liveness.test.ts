@@ -3,7 +3,7 @@ import type { EndpointList } from '@endpointd/core';
 import { createLanProvider } from '@endpointd/provider-lan';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenSignatures, loopbackSignature, watchLiveness } from './liveness-watcher.js';
-import { type InProcessDaemon, startHttpBackend, startInProcess, staticBackend } from './testing/in-process.js';
+import { type InProcessDaemon, nextDaemonEvent, startHttpBackend, startInProcess, staticBackend } from './testing/in-process.js';
 
 describe('watchLiveness (unit)', () => {
   it('calls back only for a backend whose listening addresses changed, never on its first sight', async () => {
@@ -87,21 +87,9 @@ describe('liveness within 2 s, without ?refresh (issue 11.1)', () => {
     d = await startInProcess({ backends: [staticBackend('app', port)], providers: [createLanProvider()] });
     const loopbackOf = (list: EndpointList) => list.endpoints.find((e) => e.type === 'loopback');
     const cached = async () => (await d?.call('GET', '/v1/backends/app/endpoints'))?.json() as EndpointList;
-    const nextList = (predicate: (list: EndpointList) => boolean, withinMs: number) =>
-      new Promise<{ list: EndpointList; ms: number }>((resolve, reject) => {
-        const started = performance.now();
-        const timer = setTimeout(() => {
-          d?.daemon.events.off('endpoints', on);
-          reject(new Error(`no such endpoints event within ${withinMs} ms`));
-        }, withinMs);
-        const on = (list: EndpointList) => {
-          if (!predicate(list)) return;
-          clearTimeout(timer);
-          d?.daemon.events.off('endpoints', on);
-          resolve({ list, ms: performance.now() - started });
-        };
-        d?.daemon.events.on('endpoints', on);
-      });
+    const nextList = async (predicate: (list: EndpointList) => boolean, withinMs: number) => ({
+      list: await nextDaemonEvent(d as InProcessDaemon, 'endpoints', predicate, withinMs),
+    });
     expect(loopbackOf(await cached())?.status).toBe('verified');
 
     const stopped = nextList((l) => loopbackOf(l)?.status === 'unreachable', 2_000);

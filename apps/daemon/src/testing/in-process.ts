@@ -3,10 +3,12 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Backend, type Provider } from '@endpointd/core';
+import type { EventEmitter } from 'eventemitter3';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../app.js';
 import type { StaticBackend } from '../backend-book.js';
 import { createDaemon, type Daemon, type DaemonOptions } from '../daemon.js';
+import type { DaemonEvents } from '../daemon-events.js';
 import { ensureToken } from '../token.js';
 
 /** The daemon and its API in this process (no root, no network namespace): for route and logic tests. */
@@ -91,4 +93,30 @@ export async function startHttpBackend(id = 'test'): Promise<{ port: number; clo
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/**
+ * The next daemon event of this name that satisfies `ok`, within `withinMs` (then a rejection
+ * naming the event): tests wait on events, not on sleeps or polls.
+ */
+export function nextDaemonEvent<K extends keyof DaemonEvents>(
+  d: InProcessDaemon,
+  name: K,
+  ok: (...args: DaemonEvents[K]) => boolean,
+  withinMs: number,
+): Promise<DaemonEvents[K][0]> {
+  return new Promise((resolve, reject) => {
+    const events = d.daemon.events as unknown as EventEmitter<Record<string, unknown[]>>;
+    const on = (...args: unknown[]) => {
+      if (!ok(...(args as DaemonEvents[K]))) return;
+      clearTimeout(timer);
+      events.off(name, on);
+      resolve(args[0] as DaemonEvents[K][0]);
+    };
+    const timer = setTimeout(() => {
+      events.off(name, on);
+      reject(new Error(`no such ${name} event within ${withinMs} ms`));
+    }, withinMs);
+    events.on(name, on);
+  });
 }
