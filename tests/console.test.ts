@@ -157,6 +157,28 @@ describe.skipIf(unavailable)('the web console in Chromium', () => {
     await expect.poll(() => page.inputValue('#backend')).toBe('app');
   });
 
+  it('lists what listens on this machine and adds one as a backend (what `endpoints discover` does)', async () => {
+    const extra = await startBackend(t.host, ['--host', '127.0.0.1', '--id', 'discovered-one']);
+    try {
+      const add = page.locator(`#discovered li[data-port="${extra.port}"] button`);
+      await add.waitFor({ timeout: 15_000 });
+      await add.click();
+      const Backends = z.object({ backends: z.array(z.object({ name: z.string(), port: z.number() })) });
+      await expect
+        .poll(async () => Backends.parse(await api('/v1/backends')).backends.find((b) => b.port === extra.port)?.name ?? null, {
+          timeout: 5_000,
+        })
+        .not.toBeNull();
+      const name = Backends.parse(await api('/v1/backends')).backends.find((b) => b.port === extra.port)?.name ?? '';
+      await expect.poll(() => page.inputValue('#backend')).toBe(name);
+      await expect.poll(() => page.locator(`#discovered li[data-port="${extra.port}"]`).textContent()).toContain(`backend "${name}"`);
+      await requestOne(daemon, { method: 'DELETE', path: `/v1/backends/${name}` });
+      await page.selectOption('#backend', 'app');
+    } finally {
+      await extra.stop();
+    }
+  });
+
   it('changing the default type in the page changes the API’s default', async () => {
     await page.selectOption('#default-type', 'tailscale-ip');
     await expect.poll(async () => savedDefault(), { timeout: 5_000 }).toBe('tailscale-ip');

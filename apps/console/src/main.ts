@@ -6,6 +6,7 @@ import {
   type BackendInfo,
   createEndpointdClient,
   type DaemonEvent,
+  type DiscoveredService,
   type Endpoint,
   EndpointdApiError,
   type EndpointList,
@@ -25,6 +26,8 @@ const state = {
   lists: new Map<string, EndpointList | null>(),
   exposures: new Map<string, Exposure[]>(),
   providers: [] as ProviderStatus[],
+  /** What listens on this machine (null: discovery is off in the daemon). */
+  discovered: [] as DiscoveredService[] | null,
   /** The endpoint the QR code shows; null: the default. */
   qrEndpoint: null as string | null,
   /** Exposure cards built for this backend (forms keep what the user typed across updates). */
@@ -322,6 +325,51 @@ function renderProviders(): void {
   );
 }
 
+function renderDiscovered(): void {
+  const list = byId('discovered');
+  if (state.discovered === null) {
+    replaceChildren(list, [h('li', { class: 'muted' }, 'Discovery is off in this daemon.')]);
+    return;
+  }
+  const services = [...state.discovered].sort((a, b) => a.port - b.port);
+  if (services.length === 0) {
+    replaceChildren(list, [h('li', { class: 'muted' }, 'Nothing else listens on this machine.')]);
+    return;
+  }
+  replaceChildren(
+    list,
+    services.map((svc) => {
+      const adopt = svc.backend
+        ? h('span', { class: 'badge ok' }, `backend "${svc.backend}"`)
+        : h(
+            'button',
+            { type: 'button', class: 'quiet', 'data-adopt': svc.port, 'aria-label': `Add as backend: port ${svc.port}` },
+            'Add as backend',
+          );
+      if (adopt instanceof HTMLButtonElement)
+        adopt.addEventListener('click', () => {
+          client
+            .adopt({ port: svc.port })
+            .then(async (b) => {
+              state.selected = b.name;
+              showError(null);
+              await loadMeta();
+            })
+            .catch(showError);
+        });
+      return h(
+        'li',
+        { 'data-port': svc.port },
+        h('strong', {}, `port ${svc.port}`),
+        ` ${svc.app.label}`,
+        svc.command ? h('span', { class: 'muted' }, ` — ${svc.command}${svc.pid ? ` (pid ${svc.pid})` : ''}`) : null,
+        ` ${svc.bind === 'all-interfaces' ? '' : `(${svc.bind}) `}`,
+        adopt,
+      );
+    }),
+  );
+}
+
 function renderBackendPicker(): void {
   const select = byId<HTMLSelectElement>('backend');
   replaceChildren(
@@ -335,6 +383,7 @@ function renderBackendPicker(): void {
 function render(): void {
   renderBackendPicker();
   renderProviders();
+  renderDiscovered();
   if (state.selected === null) {
     renderEndpoints(null);
     return;
@@ -344,9 +393,10 @@ function render(): void {
 }
 
 async function loadMeta(): Promise<void> {
-  const [backends, providers] = await Promise.all([client.backends(), client.providers()]);
+  const [backends, providers, discovered] = await Promise.all([client.backends(), client.providers(), client.discovered()]);
   state.backends = backends;
   state.providers = providers;
+  state.discovered = discovered;
   if (state.selected === null || !backends.some((b) => b.name === state.selected)) state.selected = backends[0]?.name ?? null;
   state.cardsFor = null; // providers may have changed what can be enabled
   render();
@@ -380,6 +430,9 @@ function handle(e: DaemonEvent): void {
     case 'provider':
       state.providers = e.data;
       state.cardsFor = null;
+      break;
+    case 'discovered':
+      state.discovered = e.data.services;
       break;
     case 'reset':
       state.lists.clear();
