@@ -85,7 +85,7 @@ export interface EndpointCache {
    * Re-resolves the default from the cached list, with the current client reports, after the
    * saved type changed or a report arrived (no probes).
    */
-  applyDefaultType(name: string): Promise<CachedList>;
+  reresolveDefault(name: string): Promise<CachedList>;
   refreshAll(): Promise<void>;
   forget(name: string): void;
   /** When the backend's list was last refreshed (ms epoch); null before the first. */
@@ -170,7 +170,7 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
       if (cached && !options.refresh) return cached;
       return await refresh(name, options.refresh === true);
     },
-    async applyDefaultType(name) {
+    async reresolveDefault(name) {
       const { list } = await this.get(name);
       const endpoints = reports ? sortEndpoints(attachReports(list.endpoints, reportsOf(name))) : list.endpoints;
       const resolution = resolveDefault(endpoints, book.defaultType(name), list.default);

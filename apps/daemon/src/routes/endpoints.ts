@@ -60,7 +60,7 @@ export const endpointRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (
       const { list } = await daemon.cache.get(name);
       const known = new Set(list.endpoints.map((e) => e.id));
       const { accepted, ignored } = daemon.reports.record(name, req.body, known);
-      if (accepted > 0) await daemon.cache.applyDefaultType(name);
+      if (accepted > 0) await daemon.cache.reresolveDefault(name);
       return reply.code(202).send({ accepted, ignored, expiresInMs: REPORT_TTL_MS });
     },
   );
@@ -82,7 +82,7 @@ export const endpointRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (
     },
     async (req) => {
       await daemon.book.setDefaultType(req.params.name, req.body.type);
-      return (await daemon.cache.applyDefaultType(req.params.name)).list.default;
+      return (await daemon.cache.reresolveDefault(req.params.name)).list.default;
     },
   );
   app.delete(
@@ -90,7 +90,7 @@ export const endpointRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (
     { schema: { tags, security: SECURITY, params: BackendParams, response: { 200: DefaultResolution, ...ERROR_RESPONSES } } },
     async (req) => {
       await daemon.book.setDefaultType(req.params.name, null);
-      return (await daemon.cache.applyDefaultType(req.params.name)).list.default;
+      return (await daemon.cache.reresolveDefault(req.params.name)).list.default;
     },
   );
 };
