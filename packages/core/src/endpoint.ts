@@ -53,6 +53,11 @@ export function normalizeBaseUrl(raw: string): URL {
   return url;
 }
 
+/** The URL's port, explicit or the scheme's (443 for an https name). */
+export function effectivePort(url: URL): number {
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
 /** Stable id from backend + type + url, short enough to type. */
 export function endpointId(backend: string, type: EndpointType, url: string): string {
   const digest = createHash('sha256').update(`${backend}\n${type}\n${url}`).digest('base64url');
@@ -64,7 +69,7 @@ export function createEndpoint(input: CreateEndpointInput): Endpoint {
   const url = normalizeBaseUrl(input.url);
   const href = url.href;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const port = effectivePort(url);
   const version = isIP(host);
   const resolved = input.verification.address;
   const endpoint: Endpoint = {

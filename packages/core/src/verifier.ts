@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os';
 import { classifyAddress, formatUrlHost, normalizeAddress } from './address.js';
 import { stabilityFor } from './classify-browser.js';
 import { type ConnectToMap, resolveConnectTarget, withConnectEntry } from './connect-to.js';
-import { type CandidateInput, createEndpoint, UNCHECKED_VERIFICATION } from './endpoint.js';
+import { type CandidateInput, createEndpoint, effectivePort, UNCHECKED_VERIFICATION } from './endpoint.js';
 import { hostRefusal } from './host-refusal.js';
 import { type ProbeAnswer, type ProbeFailure, type ProbeResult, probeHttp, probeWebSocket } from './http-probe.js';
 import { fingerprintAnswer, fingerprintReference, type IdentityReference, matchesIdentity, readJsonField } from './identity.js';
@@ -155,7 +155,7 @@ async function publicRoute(
   if (!opts.publicDns || stabilityFor(candidate.type) !== 'per-run') return null;
   const url = new URL(candidate.url);
   const host = url.hostname;
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  const port = effectivePort(url);
   if (isIP(host.replace(/^\[(.*)\]$/, '$1')) !== 0) return null;
   const mapped = resolveConnectTarget(opts.connectTo, host, port);
   if (mapped.host !== host.toLowerCase() || mapped.port !== port) return null;
@@ -227,10 +227,6 @@ function failureReason(
   }
 }
 
-/** The URL's port, explicit or the scheme's (443 for an https name). */
-function effectivePort(url: URL): number {
-  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-}
 
 interface Judgement {
   status: EndpointStatus;
