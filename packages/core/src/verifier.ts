@@ -227,7 +227,6 @@ function failureReason(
   }
 }
 
-
 interface Judgement {
   status: EndpointStatus;
   reason: Reason | null;
