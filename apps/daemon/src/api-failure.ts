@@ -12,12 +12,3 @@ export class ApiFailure extends Error {
     super(message);
   }
 }
-
-export function backendNotFound(name: string, known: string[]): ApiFailure {
-  return new ApiFailure(
-    404,
-    'ENDPOINTD_BACKEND_NOT_FOUND',
-    `no backend named "${name}"`,
-    known.length ? `Known backends: ${known.join(', ')}.` : 'Add one with `endpoints backends add NAME --port N`.',
-  );
-}

@@ -2,6 +2,7 @@ import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { apiError } from './api-errors.js';
 import type { Daemon } from './daemon.js';
 import { backendRoutes } from './routes/backends.js';
 import { consoleRoutes } from './routes/console.js';
@@ -46,10 +47,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     childLoggerFactory: (logger) => logger,
     // Errors fastify answers itself (bad URL encoding, malformed HTTP) keep the API's one error shape.
     frameworkErrors: (error, _req, reply) => {
-      (reply as FastifyReply).code(400).send({ statusCode: 400, code: 'ENDPOINTD_BAD_REQUEST', message: error.message });
+      const failure = apiError('ENDPOINTD_BAD_REQUEST', { detail: error.message });
+      (reply as FastifyReply)
+        .code(failure.statusCode)
+        .send({ statusCode: failure.statusCode, code: failure.code, message: failure.message });
     },
     clientErrorHandler: (_err, socket) => {
-      const body = JSON.stringify({ statusCode: 400, code: 'ENDPOINTD_BAD_REQUEST', message: 'malformed HTTP request' });
+      const failure = apiError('ENDPOINTD_BAD_REQUEST', { detail: 'malformed HTTP request' });
+      const body = JSON.stringify({ statusCode: failure.statusCode, code: failure.code, message: failure.message });
       if (socket.writable)
         socket.end(
           `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -1,5 +1,5 @@
 import { Backend, type BackendInfo, type DaemonState, type EndpointType, type ExposureRecord } from '@endpointd/core';
-import { ApiFailure, backendNotFound } from './api-failure.js';
+import { apiError } from './api-errors.js';
 import type { StateStore } from './state-store.js';
 
 export interface StaticBackend {
@@ -48,11 +48,10 @@ export function createBackendBook(
 
   function get(name: string): BackendInfo {
     const found = find(name);
-    if (!found)
-      throw backendNotFound(
-        name,
-        list().map((b) => b.name),
-      );
+    if (!found) {
+      const known = list().map((b) => b.name);
+      throw apiError('ENDPOINTD_BACKEND_NOT_FOUND', { name }, known.length ? { hint: `Known backends: ${known.join(', ')}.` } : {});
+    }
     return found;
   }
 
@@ -80,20 +79,10 @@ export function createBackendBook(
       const backend = Backend.parse(input);
       return mutate((d) => {
         if (staticByName.has(backend.name) || d.backends.some((b) => b.name === backend.name)) {
-          throw new ApiFailure(
-            409,
-            'ENDPOINTD_BACKEND_EXISTS',
-            `a backend named "${backend.name}" already exists`,
-            'Choose another name, or remove the existing backend first.',
-          );
+          throw apiError('ENDPOINTD_BACKEND_EXISTS', { name: backend.name });
         }
         if (staticByName.size + d.backends.length >= maxBackends) {
-          throw new ApiFailure(
-            409,
-            'ENDPOINTD_TOO_MANY_BACKENDS',
-            `endpointd already serves ${maxBackends} backends, its limit`,
-            'Remove backends you no longer use, or raise maxBackends in the config file.',
-          );
+          throw apiError('ENDPOINTD_TOO_MANY_BACKENDS', { max: maxBackends });
         }
         d.backends.push(backend);
         return { ...backend, source: 'api' as const };
@@ -103,12 +92,7 @@ export function createBackendBook(
       return mutate(async (d) => {
         const found = get(name);
         if (found.source !== 'api') {
-          throw new ApiFailure(
-            409,
-            'ENDPOINTD_BACKEND_NOT_REMOVABLE',
-            `backend "${name}" comes from ${found.source === 'flag' ? '--backend' : 'the config file'}`,
-            'Remove it there and restart endpointd.',
-          );
+          throw apiError('ENDPOINTD_BACKEND_NOT_REMOVABLE', { name, source: found.source === 'flag' ? '--backend' : 'the config file' });
         }
         await beforeRemove?.(found);
         d.backends = d.backends.filter((b) => b.name !== name);

@@ -9,6 +9,7 @@ import {
   type Registry,
   reapOrphans,
 } from '@endpointd/core';
+import { healthProblem } from './api-errors.js';
 import { type BackendBook, createBackendBook, type StaticBackend } from './backend-book.js';
 import { createBuiltinProviders } from './builtin-providers.js';
 import { createDaemonEmitter, type DaemonEmitter } from './daemon-events.js';
@@ -96,13 +97,14 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const store = createStateStore(options.home);
   const { state, problem } = await store.load();
   if (problem) {
-    problems.push({
-      code: 'ENDPOINTD_STATE_UNREADABLE',
-      message: `state file ${problem.file} ${problem.error}`,
-      hint: problem.movedTo
-        ? `It was moved to ${problem.movedTo}; endpointd started with defaults. Restore from it if needed.`
-        : 'endpointd started with defaults.',
-    });
+    problems.push(
+      healthProblem('ENDPOINTD_STATE_UNREADABLE', {
+        detail: `state file ${problem.file} ${problem.error}`,
+        hint: problem.movedTo
+          ? `It was moved to ${problem.movedTo}; endpointd started with defaults. Restore from it if needed.`
+          : 'endpointd started with defaults.',
+      }),
+    );
   }
   // Children a killed predecessor left behind (tunnels, ssh -R) go before anything starts again.
   reapOrphans(join(options.home, HOME_FILES.run));
@@ -114,7 +116,7 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
     options.pluginBaseDir ?? process.cwd(),
     new Set(builtins.map((p) => p.id)),
   );
-  for (const f of failures) problems.push({ code: 'ENDPOINTD_PLUGIN_FAILED', message: `plugin ${f.source}: ${f.message}`, hint: f.hint });
+  for (const f of failures) problems.push(healthProblem('ENDPOINTD_PLUGIN_FAILED', { source: f.source, detail: f.message, hint: f.hint }));
   const providers = [...builtins, ...loaded.map((l) => l.provider)];
 
   const events = createDaemonEmitter();
@@ -169,13 +171,14 @@ export async function createDaemon(options: DaemonOptions): Promise<Daemon> {
   const reverify = scheduleReverification(cache, book, options.reverifyIntervalMs ?? REVERIFY_INTERVAL_MS);
 
   for (const gone of await exposures.restore().catch(() => [])) {
-    problems.push({
-      code: 'ENDPOINTD_EXPOSURE_DROPPED',
-      message: `the ${gone.type} exposure of "${gone.backend}" was stopped and forgotten: that backend no longer exists${gone.cleanupError ? `; removing what it had set up failed: ${gone.cleanupError}` : ''}`,
-      hint: gone.cleanupError
-        ? 'Check `endpoints doctor` and remove the leftover by hand (e.g. `tailscale serve status`).'
-        : 'Add the backend again and enable the exposure if you still need it.',
-    });
+    problems.push(
+      healthProblem('ENDPOINTD_EXPOSURE_DROPPED', {
+        detail: `the ${gone.type} exposure of "${gone.backend}" was stopped and forgotten: that backend no longer exists${gone.cleanupError ? `; removing what it had set up failed: ${gone.cleanupError}` : ''}`,
+        hint: gone.cleanupError
+          ? 'Check `endpoints doctor` and remove the leftover by hand (e.g. `tailscale serve status`).'
+          : 'Add the backend again and enable the exposure if you still need it.',
+      }),
+    );
   }
   refreshAll(); // warm the cache so the first request is served from memory
 

@@ -1,5 +1,5 @@
 import { type BackendInfo, createServiceDiscovery, type DiscoveredService, readSocketStats, type ServiceDiscovery } from '@endpointd/core';
-import { ApiFailure } from './api-failure.js';
+import { apiError } from './api-errors.js';
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
 
@@ -98,12 +98,9 @@ export function createDiscoveryWatcher(deps: {
           ? services.find((s) => s.port === request.port && (request.pid === undefined || s.pid === request.pid))
           : services.find((s) => s.pid === request.pid);
       if (!found) {
-        throw new ApiFailure(
-          404,
-          'ENDPOINTD_NOT_DISCOVERED',
-          `no discovered service ${request.port !== undefined ? `on port ${request.port}` : `of pid ${request.pid}`}`,
-          'See `endpoints discover` for what listens here.',
-        );
+        throw apiError('ENDPOINTD_NOT_DISCOVERED', {
+          which: request.port !== undefined ? `on port ${request.port}` : `of pid ${request.pid}`,
+        });
       }
       return await deps.book.add({ name: request.name ?? found.suggestedName, port: found.port, identity: found.identity });
     },

@@ -9,12 +9,13 @@ import {
   type ExposureUpdate,
   fieldIssues,
   formatIssues,
+  formatZodError,
   type OwnedSetup,
   type Provider,
   type Registry,
   redactSecrets,
 } from '@endpointd/core';
-import { ApiFailure } from './api-failure.js';
+import { apiError } from './api-errors.js';
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
 
@@ -80,12 +81,7 @@ export function createExposureManager(deps: {
   function providerFor(type: ExposureType): Provider {
     const provider = deps.providers.find((p) => p.exposureTypes?.includes(type) && p.expose);
     if (!provider) {
-      throw new ApiFailure(
-        400,
-        'ENDPOINTD_EXPOSURE_UNSUPPORTED',
-        `no provider can set up ${type} here`,
-        'Check `endpoints doctor`: the provider for this type is missing or unavailable.',
-      );
+      throw apiError('ENDPOINTD_EXPOSURE_UNSUPPORTED', { type });
     }
     return provider;
   }
@@ -299,7 +295,7 @@ export function createExposureManager(deps: {
     const parsed = schema.safeParse(options ?? {});
     if (!parsed.success) {
       const issues = fieldIssues(parsed.error).map((i) => ({ ...i, path: ['options', ...i.path] }));
-      throw new ApiFailure(400, 'ENDPOINTD_VALIDATION', formatIssues(issues), undefined, issues);
+      throw apiError('ENDPOINTD_VALIDATION', { detail: formatIssues(issues) }, { issues });
     }
     return parsed.data as Record<string, unknown>;
   }
@@ -343,11 +339,7 @@ export function createExposureManager(deps: {
       const backend = deps.book.get(backendName);
       const parsed = ExposureRequest.safeParse(body);
       if (!parsed.success)
-        throw new ApiFailure(
-          400,
-          'ENDPOINTD_VALIDATION',
-          parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
-        );
+        throw apiError('ENDPOINTD_VALIDATION', { detail: formatZodError(parsed.error) }, { issues: fieldIssues(parsed.error) });
       const { type, expiresInMs } = parsed.data;
       const options = validate(type, providerFor(type), parsed.data.options);
       const existing = running.get(key(backendName, type));
@@ -369,19 +361,13 @@ export function createExposureManager(deps: {
       const run = running.get(k);
       const wasFailed = failed.get(k);
       if (!run && !wasFailed && !deps.book.exposureRecords().some((r) => r.backend === backendName && r.type === type)) {
-        throw new ApiFailure(404, 'ENDPOINTD_EXPOSURE_NOT_FOUND', `${type} is not enabled for "${backendName}"`);
+        throw apiError('ENDPOINTD_EXPOSURE_NOT_FOUND', { type, backend: backendName });
       }
       await deps.book.updateExposureRecords((records) => records.filter((r) => !(r.backend === backendName && r.type === type)));
       failed.delete(k);
       if (!run) return { backend: backendName, type, provider: wasFailed?.provider ?? 'none', state: 'stopped', updatedAt: now() };
       const outcome = await stop(run, 'disabled');
-      if (!outcome.stopped)
-        throw new ApiFailure(
-          502,
-          'ENDPOINTD_STOP_FAILED',
-          outcome.error,
-          'Check `endpoints doctor`; the process may need to be stopped by hand.',
-        );
+      if (!outcome.stopped) throw apiError('ENDPOINTD_STOP_FAILED', { detail: outcome.error });
       return run.exposure;
     },
     async stopAll(backendName) {

@@ -1,4 +1,5 @@
 import type { Provider, ProviderHealth, ProviderReport, ProviderStatus } from '@endpointd/core';
+import { healthProblem } from './api-errors.js';
 import type { PluginFailure } from './plugin-loader.js';
 
 /** Tool checks (e.g. `tailscale version`) are cached this long, off every request path. */
@@ -18,7 +19,7 @@ export interface ProviderBoard {
   /** Forgets a provider's cached health (its exposure changed state, so its last error may have). */
   invalidate(id: string): void;
   /** Providers whose last discovery proposed unusable candidates, for /v1/health. */
-  problems(): Array<{ code: string; message: string; hint: string }>;
+  problems(): Array<{ code: string; message: string; hint?: string }>;
 }
 
 export function createProviderBoard(entries: BoardEntry[], failures: PluginFailure[]): ProviderBoard {
@@ -79,11 +80,12 @@ export function createProviderBoard(entries: BoardEntry[], failures: PluginFailu
     problems() {
       return [...lastReport.values()]
         .filter((r) => r.invalid.length > 0)
-        .map((r) => ({
-          code: 'ENDPOINTD_PROVIDER_INVALID_CANDIDATE',
-          message: `provider ${r.id} proposed ${r.invalid.length} unusable candidate(s): ${r.invalid.map((i) => `${JSON.stringify(i.url)} (${i.why})`).join('; ')}`,
-          hint: 'They are left out of every list (see `endpoints list --all`); report it to the provider’s author.',
-        }));
+        .map((r) =>
+          healthProblem('ENDPOINTD_PROVIDER_INVALID_CANDIDATE', {
+            detail: `provider ${r.id} proposed ${r.invalid.length} unusable candidate(s): ${r.invalid.map((i) => `${JSON.stringify(i.url)} (${i.why})`).join('; ')}`,
+            hint: 'They are left out of every list (see `endpoints list --all`); report it to the provider’s author.',
+          }),
+        );
     },
     report(report) {
       const before = lastReport.get(report.id);

@@ -4,7 +4,7 @@ import { ConsoleSession, LoginLink, SessionsRevoked } from '@endpointd/core';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { ApiFailure } from '../api-failure.js';
+import { apiError } from '../api-errors.js';
 import type { Daemon } from '../daemon.js';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../session-book.js';
 import type { TokenHolder } from '../token.js';
@@ -59,19 +59,12 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ daemon: Daemon; tokens: Toke
   const cache = new Map<string, Buffer>();
   const tags = ['console'];
   const bearerOnly = (session: string | null, what: string) => {
-    if (session !== null)
-      throw new ApiFailure(
-        403,
-        'ENDPOINTD_TOKEN_REQUIRED',
-        `${what} needs the token, not a console session`,
-        'Run it with the `endpoints` CLI.',
-      );
+    if (session !== null) throw apiError('ENDPOINTD_TOKEN_REQUIRED', { what });
   };
 
   for (const [path, file] of Object.entries(ASSETS)) {
     app.get(path, { schema: { hide: true } }, async (_req, reply) => {
-      if (!dir)
-        throw new ApiFailure(503, 'ENDPOINTD_CONSOLE_NOT_BUILT', 'the console was not built', 'Run `npm run build` (npm ci runs it).');
+      if (!dir) throw apiError('ENDPOINTD_CONSOLE_NOT_BUILT');
       let body = cache.get(file);
       if (!body) {
         body = readFileSync(`${dir}${file}`);
@@ -144,13 +137,7 @@ export const consoleRoutes: FastifyPluginAsyncZod<{ daemon: Daemon; tokens: Toke
       },
     },
     async (req) => {
-      if (!daemon.sessions.revoke(req.params.id))
-        throw new ApiFailure(
-          404,
-          'ENDPOINTD_SESSION_NOT_FOUND',
-          `no console session "${req.params.id}"`,
-          'List them with `endpoints sessions`.',
-        );
+      if (!daemon.sessions.revoke(req.params.id)) throw apiError('ENDPOINTD_SESSION_NOT_FOUND', { id: req.params.id });
       return { revoked: true as const };
     },
   );

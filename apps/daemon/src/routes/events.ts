@@ -1,7 +1,7 @@
 import { BackendName } from '@endpointd/core';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
-import { ApiFailure } from '../api-failure.js';
+import { apiError } from '../api-errors.js';
 import type { Daemon } from '../daemon.js';
 import { ERROR_RESPONSES, SECURITY } from './schemas.js';
 
@@ -22,13 +22,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (app
     async (req, reply) => {
       const backend = req.query.backend ?? null;
       if (backend !== null) daemon.book.get(backend);
-      if (!daemon.hub.canSubscribe())
-        throw new ApiFailure(
-          503,
-          'ENDPOINTD_TOO_MANY_SUBSCRIBERS',
-          'the event stream has as many subscribers as it takes',
-          'Close event streams you no longer read, or raise maxSubscribers in the config file.',
-        );
+      if (!daemon.hub.canSubscribe()) throw apiError('ENDPOINTD_TOO_MANY_SUBSCRIBERS');
       reply.hijack();
       // Headers set by hooks (CORS) are kept: hijack bypasses fastify's own sending.
       reply.raw.writeHead(200, {

@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { apiError } from '../api-errors.js';
+import type { ApiFailure } from '../api-failure.js';
 import { readCookie, SESSION_COOKIE, type SessionBook } from '../session-book.js';
 import type { TokenHolder } from '../token.js';
 
@@ -29,8 +31,10 @@ export interface GuardOptions {
   allowedOrigins: ReadonlySet<string>;
 }
 
-function refuse(reply: FastifyReply, statusCode: number, code: string, message: string, hint: string) {
-  return reply.code(statusCode).send({ statusCode, code, message, hint });
+function refuse(reply: FastifyReply, failure: ApiFailure) {
+  return reply
+    .code(failure.statusCode)
+    .send({ statusCode: failure.statusCode, code: failure.code, message: failure.message, hint: failure.hint });
 }
 
 /** The names a loopback daemon on `port` answers to; anything else is DNS rebinding or a mistake. */
@@ -52,26 +56,14 @@ export const guard = fp<GuardOptions>(
       const host = (req.headers.host ?? '').toLowerCase();
       const allowedHosts = opts.allowedHosts();
       if (!allowedHosts.has(host)) {
-        refuse(
-          reply,
-          403,
-          'ENDPOINTD_HOST_REJECTED',
-          `Host "${host.slice(0, 100)}" is not this daemon's address`,
-          `Call the daemon as http://${[...allowedHosts][0]}; other host names are refused to stop DNS rebinding.`,
-        );
+        refuse(reply, apiError('ENDPOINTD_HOST_REJECTED', { host: host.slice(0, 100), address: [...allowedHosts][0] ?? '' }));
         return;
       }
       const origin = req.headers.origin;
       // The console is served by the daemon itself: its own origin is always allowed.
       const fromSelf = origin === `http://${host}`;
       if (origin !== undefined && !fromSelf && !opts.allowedOrigins.has(origin)) {
-        refuse(
-          reply,
-          403,
-          'ENDPOINTD_ORIGIN_REJECTED',
-          `Origin "${origin.slice(0, 200)}" is not allowed`,
-          'Allow it with `endpointd --allow-origin ORIGIN` or "allowedOrigins" in the config file.',
-        );
+        refuse(reply, apiError('ENDPOINTD_ORIGIN_REJECTED', { detail: `Origin "${origin.slice(0, 200)}" is not allowed` }));
         return;
       }
       // CORS preflights are answered by @fastify/cors; health and the console's page are public.
@@ -87,7 +79,7 @@ export const guard = fp<GuardOptions>(
           return;
         }
         reply.header('www-authenticate', 'Bearer realm="endpointd"');
-        refuse(reply, 401, 'ENDPOINTD_UNAUTHORIZED', 'wrong token', 'Send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.');
+        refuse(reply, apiError('ENDPOINTD_UNAUTHORIZED', { detail: 'wrong token' }));
         return;
       }
       const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
@@ -104,20 +96,24 @@ export const guard = fp<GuardOptions>(
         }
         refuse(
           reply,
-          403,
-          'ENDPOINTD_ORIGIN_REJECTED',
-          "the console session can be used only by the daemon's own pages",
-          'Scripts and other apps send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.',
+          apiError(
+            'ENDPOINTD_ORIGIN_REJECTED',
+            { detail: "the console session can be used only by the daemon's own pages" },
+            { hint: 'Scripts and other apps send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.' },
+          ),
         );
         return;
       }
       reply.header('www-authenticate', 'Bearer realm="endpointd"');
       refuse(
         reply,
-        401,
-        'ENDPOINTD_UNAUTHORIZED',
-        cookie !== null ? 'the console session has ended' : 'missing bearer token',
-        cookie !== null ? 'Run `endpoints open` for a new login link.' : 'Send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.',
+        cookie !== null
+          ? apiError(
+              'ENDPOINTD_UNAUTHORIZED',
+              { detail: 'the console session has ended' },
+              { hint: 'Run `endpoints open` for a new login link.' },
+            )
+          : apiError('ENDPOINTD_UNAUTHORIZED', { detail: 'missing bearer token' }),
       );
     });
   },
