@@ -3,13 +3,12 @@ import {
   delay,
   type Exposure,
   type ExposureRecord,
-  ExposureRequest,
+  type ExposureRequest,
   type ExposureStopReason,
   type ExposureType,
   type ExposureUpdate,
   fieldIssues,
   formatIssues,
-  formatZodError,
   type OwnedSetup,
   type Provider,
   type Registry,
@@ -46,7 +45,7 @@ export type StopOutcome = { type: ExposureType; stopped: true } | { type: Exposu
 /** Sets up, supervises, verifies, remembers and tears down exposures through their providers. */
 export interface ExposureManager {
   list(backend: string): Exposure[];
-  enable(backend: string, request: unknown): Promise<Exposure>;
+  enable(backend: string, request: ExposureRequest): Promise<Exposure>;
   disable(backend: string, type: ExposureType): Promise<Exposure>;
   /** Stops every exposure of a backend that is going away (their records go with the backend). */
   stopAll(backend: string): Promise<StopOutcome[]>;
@@ -335,13 +334,11 @@ export function createExposureManager(deps: {
       deps.book.get(backend);
       return [...running.values(), ...failed.values()].filter((r) => r.backend === backend).map((r) => ('exposure' in r ? r.exposure : r));
     },
-    async enable(backendName, body) {
+    async enable(backendName, request) {
       const backend = deps.book.get(backendName);
-      const parsed = ExposureRequest.safeParse(body);
-      if (!parsed.success)
-        throw apiError('ENDPOINTD_VALIDATION', { detail: formatZodError(parsed.error) }, { issues: fieldIssues(parsed.error) });
-      const { type, expiresInMs } = parsed.data;
-      const options = validate(type, providerFor(type), parsed.data.options);
+      // The route validated the request against ExposureRequest; the options are the provider's to check.
+      const { type, expiresInMs } = request;
+      const options = validate(type, providerFor(type), request.options);
       const existing = running.get(key(backendName, type));
       if (existing) await stop(existing, 'disabled');
       const expiresAt = expiresInMs === undefined ? undefined : new Date(Date.now() + expiresInMs).toISOString();
