@@ -1,4 +1,4 @@
-import type { FieldIssue } from '@endpointd/core';
+import { type FieldIssue, fillTemplate } from '@endpointd/core';
 import { ApiFailure } from './api-failure.js';
 
 interface ErrorSpec {
@@ -103,19 +103,17 @@ export type AnsweredCode = { [K in ApiErrorCode]: (typeof API_ERRORS)[K]['status
 export type ProblemCode = Exclude<ApiErrorCode, AnsweredCode>;
 
 type Vars = Readonly<Record<string, string | number>>;
-const fill = (template: string, vars: Vars) =>
-  template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in vars ? String(vars[key]) : whole));
 
 /** The one way to raise an API error: status, message and hint come from API_ERRORS. */
 export function apiError(code: AnsweredCode, vars: Vars = {}, extra: { hint?: string; issues?: FieldIssue[] } = {}): ApiFailure {
   const spec: ErrorSpec = API_ERRORS[code];
-  const hint = extra.hint ?? (spec.hint === null ? undefined : fill(spec.hint, vars));
-  return new ApiFailure(spec.status ?? 500, code, fill(spec.message, vars), hint, extra.issues);
+  const hint = extra.hint ?? (spec.hint === null ? undefined : fillTemplate(spec.hint, vars));
+  return new ApiFailure(spec.status ?? 500, code, fillTemplate(spec.message, vars), hint, extra.issues);
 }
 
 /** A problem for GET /v1/health, in the same table's words. */
 export function healthProblem(code: ProblemCode, vars: Vars): { code: ProblemCode; message: string; hint?: string } {
   const spec: ErrorSpec = API_ERRORS[code];
-  const hint = spec.hint === null ? undefined : fill(spec.hint, vars);
-  return { code, message: fill(spec.message, vars), ...(hint && !/\{\w+\}/.test(hint) ? { hint } : {}) };
+  const hint = spec.hint === null ? undefined : fillTemplate(spec.hint, vars);
+  return { code, message: fillTemplate(spec.message, vars), ...(hint && !/\{\w+\}/.test(hint) ? { hint } : {}) };
 }

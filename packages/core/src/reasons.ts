@@ -53,7 +53,12 @@ export const REASON_HINTS: Readonly<Record<Reason, string>> = Object.freeze({
     'The {provider} provider proposed something that is not a usable URL ({detail}): it was left out of the list; report it to the provider’s author.',
 });
 
-/** Fills a reason's hint template; unknown placeholders are left visible rather than invented. */
+/** Fills `{name}` placeholders; unknown ones are left visible rather than invented. */
+export function fillTemplate(template: string, vars: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (key in vars ? String(vars[key]) : whole));
+}
+
+/** Fills a reason's hint template. */
 export function formatHint(reason: Reason, vars: Readonly<Record<string, string | number>>): string {
-  return REASON_HINTS[reason].replace(/\{(\w+)\}/g, (whole, key: string) => (key in vars ? String(vars[key]) : whole));
+  return fillTemplate(REASON_HINTS[reason], vars);
 }
