@@ -90,7 +90,7 @@ describe.skipIf(unavailable)('what client devices really reached (two hosts, nft
     });
     expect(after.endpoints.find((e) => e.id === lan?.id)?.reports).toMatchObject({ reached: 1, allFailed: false });
     expect(after.default).toMatchObject({ type: 'lan', requestedType: 'custom', fallback: true, endpointId: lan?.id });
-    expect(after.default.reason).toMatch(/custom endpoint is verified here, but 1 device that reported could not reach it/);
+    expect(after.default.why).toMatch(/custom endpoint is verified here, but 1 device that reported could not reach it/);
 
     const [dcmd, dargv] = inNamespace(t.host, process.execPath, [ENDPOINTS_BIN, 'doctor']);
     const doctor = await execa(dcmd, dargv, { reject: false, env: { ENDPOINTD_HOME: daemon.home, NO_COLOR: '1' } });

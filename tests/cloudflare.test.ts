@@ -290,7 +290,7 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
     const tokenFile = join(home, 'bad.token');
     writeFileSync(tokenFile, Buffer.from(JSON.stringify({ a: 'acct', t: 'x', s: 'bad' })).toString('base64'));
     await enable({ type: 'cloudflare-named', options: { tokenFile } });
-    expect(await waitExposure('cloudflare-named', (e) => e.state === 'failed')).toMatchObject({ reason: 'bad-token' });
+    expect(await waitExposure('cloudflare-named', (e) => e.state === 'failed')).toMatchObject({ reason: 'tunnel-bad-token' });
     await disable('cloudflare-named');
   });
 
@@ -351,8 +351,8 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
     // The process was alive all along: the same pid, not a crash.
     expect(tunnelPid()).toBe(oldPid);
     expect(alive(oldPid ?? 0)).toBe(true);
-    const exposure = await waitExposure('cloudflare-quick', (e) => e.reason === 'disconnected');
-    expect(exposure.hint).toMatch(/no connection to Cloudflare’s edge/);
+    const exposure = await waitExposure('cloudflare-quick', (e) => e.reason === 'tunnel-disconnected');
+    expect(exposure.hint).toMatch(/runs but is not connected to its edge \(\/ready answered 503/);
     // After the longer threshold it is restarted: a new process, a new URL, verified.
     const second = await waitExposure('cloudflare-quick', (e) => e.state === 'active' && e.endpoint?.url !== oldUrl, 30_000);
     expect(second.endpoint?.status).toBe('verified');

@@ -179,7 +179,7 @@ describe.skipIf(unavailable)('relay: a phone reaches the backend through endpoin
         (l.data as EndpointList).endpoints.some((e: Endpoint) => e.type === 'relay' && e.status === 'unreachable'),
       5_000,
     );
-    expect((await exposures()).find((e) => e.type === 'relay')).toMatchObject({ state: 'starting', reason: 'relay-disconnected' });
+    expect((await exposures()).find((e) => e.type === 'relay')).toMatchObject({ state: 'starting', reason: 'disconnected' });
     // While it is down, nginx answers the agent's attempts with 502: wait for two of them.
     const deadline = Date.now() + 10_000;
     while (agentAttempts().length - before < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

@@ -109,7 +109,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     await ts.cli(['serve', '--bg', '--yes', '--https=443', `http://127.0.0.1:${other.port}`]);
     await enable({ type: 'tailscale-serve', options: { httpsPort: 443 } });
     const refused = await waitExposure('tailscale-serve', ['failed', 'active']);
-    expect(refused).toMatchObject({ state: 'failed', reason: 'port-in-use' });
+    expect(refused).toMatchObject({ state: 'failed', reason: 'serve-port-in-use' });
     expect(refused.error).toMatch(/443 already serves http:\/\/127\.0\.0\.1:\d+; Serve does not share it; 8443 is free/);
     await disable('tailscale-serve');
     await enable({ type: 'tailscale-serve' });
@@ -145,7 +145,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     ts.setScenario('access-denied');
     await enable({ type: 'tailscale-serve' });
     const x = await waitExposure('tailscale-serve', ['failed', 'active']);
-    expect(x).toMatchObject({ state: 'failed', reason: 'access-denied' });
+    expect(x).toMatchObject({ state: 'failed', reason: 'serve-access-denied' });
     expect(x.hint).toMatch(/tailscale set --operator=\$USER/);
     await disable('tailscale-serve');
     ts.setScenario('running');
@@ -310,7 +310,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
         await ts.cli(['serve', '--bg', '--https=443', `localhost:${other.port}`]);
         await enable({ type: 'tailscale-funnel', options: { confirmPublic: true } });
         const x = await waitExposure('tailscale-funnel', ['active', 'failed']);
-        expect(x).toMatchObject({ state: 'failed', reason: 'port-in-use' });
+        expect(x).toMatchObject({ state: 'failed', reason: 'serve-port-in-use' });
         expect(x.error).toMatch(/^no HTTPS port is free for Funnel \(443: http:\/\/localhost:\d+\)$/);
         await disable('tailscale-funnel');
       } finally {
@@ -379,7 +379,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     await daemon.stop();
     daemon = await start();
     const l = await list();
-    expect(l.providers.find((p) => p.id === 'tailscale')).toMatchObject({ available: false, reason: 'not-running' });
+    expect(l.providers.find((p) => p.id === 'tailscale')).toMatchObject({ available: false, reason: 'tailscaled-not-running' });
     expect(l.endpoints.some((e) => e.type.startsWith('tailscale'))).toBe(false);
     ts.setScenario('running');
   });

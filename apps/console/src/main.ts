@@ -158,7 +158,7 @@ function renderEndpoints(list: EndpointList | null): void {
     ...types.map((t) => h('option', { value: t, selected: t === saved }, t)),
   ]);
   select.value = saved ?? '';
-  byId('default-reason').textContent = `${list.default.fallback ? 'Fallback: ' : ''}${list.default.reason}`;
+  byId('default-reason').textContent = `${list.default.fallback ? 'Fallback: ' : ''}${list.default.why}`;
   renderQr(list);
 }
 

@@ -8,9 +8,11 @@ import {
   type ExposureType,
   type ExposureUpdate,
   fieldIssues,
+  formatHint,
   formatIssues,
   type OwnedSetup,
   type Provider,
+  Reason,
   type Registry,
   redactSecrets,
 } from '@endpointd/core';
@@ -110,15 +112,14 @@ export function createExposureManager(deps: {
       }
       if (Date.now() >= deadline) {
         const v = endpoint?.verification;
+        const error = v?.error ?? 'not verified';
         publish(run, {
           state: 'failed',
           endpoint: undefined,
-          reason: v?.reason ?? 'unverified',
-          error: v?.error ?? 'not verified',
+          reason: v?.reason ?? 'exposure-unverified',
+          error,
           // Every reason a client sees comes with something to do.
-          hint:
-            v?.hint ??
-            `The exposure's URL did not verify within ${Math.round(verifyWindowMs / 1000)} s: run \`endpoints doctor\`, then disable and enable it again.`,
+          hint: v?.hint ?? formatHint('exposure-unverified', { seconds: Math.round(verifyWindowMs / 1000), detail: error }),
         });
         return;
       }
@@ -127,8 +128,10 @@ export function createExposureManager(deps: {
   }
 
   /** Retrying cannot fix it: stop supervising, remember it as failed, and say so once. */
-  function failPermanently(run: Running, failure: { reason: string; error?: string; hint?: string }): void {
-    publish(run, { state: 'failed', endpoint: undefined, approvalUrl: undefined, ...failure });
+  function failPermanently(run: Running, failure: { reason: Reason; error?: string; hint?: string }): void {
+    // Every reason a client sees comes with something to do.
+    const hint = failure.hint ?? formatHint(failure.reason, { provider: run.provider.id, detail: failure.error ?? failure.reason });
+    publish(run, { state: 'failed', endpoint: undefined, approvalUrl: undefined, ...failure, hint });
     run.controller.abort('disabled' satisfies ExposureStopReason);
     running.delete(key(run.backend, run.type));
     failed.set(key(run.backend, run.type), run.exposure);
@@ -169,9 +172,11 @@ export function createExposureManager(deps: {
       void verifyUrl(run, backend, update.url, run.generation);
       return;
     }
+    // A plugin's update is not type-checked: a reason outside the closed set reads as tool-failed.
+    const reason = update.reason === undefined ? undefined : (Reason.safeParse(update.reason).data ?? 'tool-failed');
     if (update.state === 'failed' && update.permanent) {
       failPermanently(run, {
-        reason: update.reason ?? 'unknown',
+        reason: reason ?? 'tool-failed',
         ...(update.error ? { error: update.error } : {}),
         ...(update.hint ? { hint: update.hint } : {}),
       });
@@ -181,7 +186,7 @@ export function createExposureManager(deps: {
       state: update.state,
       endpoint: undefined,
       approvalUrl: update.approvalUrl,
-      reason: update.reason,
+      reason,
       error: update.error,
       hint: update.hint,
     });
@@ -219,6 +224,7 @@ export function createExposureManager(deps: {
           options,
           signal: controller.signal,
           update: (u) => onUpdate(run, backend, u),
+          backendScheme: () => deps.registry.backendScheme(backend),
           ...(owned ? { owned } : {}),
         }),
       )
@@ -259,13 +265,10 @@ export function createExposureManager(deps: {
     await deps.book
       .updateExposureRecords((records) => records.filter((r) => !(r.backend === run.backend && r.type === run.type)))
       .catch(() => undefined); // not saved: the next start finds it expired and drops it
-    await stop(run, 'disabled', {
-      reason: 'expired',
-      hint: 'It was enabled for a limited time, which ran out: enable it again to reopen it.',
-    });
+    await stop(run, 'disabled', 'expired');
   }
 
-  async function stop(run: Running, reason: ExposureStopReason, why?: { reason: string; hint: string }): Promise<StopOutcome> {
+  async function stop(run: Running, reason: ExposureStopReason, why?: Reason): Promise<StopOutcome> {
     clearTimeout(run.expiryTimer);
     run.controller.abort(reason);
     running.delete(key(run.backend, run.type));
@@ -282,7 +285,9 @@ export function createExposureManager(deps: {
       state: 'stopped',
       endpoint: undefined,
       approvalUrl: undefined,
-      ...(error ? { reason: 'stop-failed', error } : { reason: why?.reason, error: undefined, hint: why?.hint }),
+      ...(error
+        ? { reason: 'stop-failed' as const, error, hint: formatHint('stop-failed', { detail: error }) }
+        : { reason: why, error: undefined, hint: why ? formatHint(why, {}) : undefined }),
     });
     deps.onEndpointsChanged(run.backend);
     return error ? { type: run.type, stopped: false, error: redactSecrets(error) } : { type: run.type, stopped: true };

@@ -1,4 +1,4 @@
-import type { Provider, ProviderHealth, ProviderReport, ProviderStatus } from '@endpointd/core';
+import { formatHint, type Provider, type ProviderHealth, type ProviderReport, type ProviderStatus } from '@endpointd/core';
 import { healthProblem } from './api-errors.js';
 import type { PluginFailure } from './plugin-loader.js';
 
@@ -30,12 +30,14 @@ export function createProviderBoard(entries: BoardEntry[], failures: PluginFailu
     const cached = health.get(provider.id);
     if (cached && Date.now() - cached.at < PROVIDER_HEALTH_TTL_MS) return cached.value;
     const value = provider.health
-      ? provider.health(AbortSignal.timeout(PROVIDER_HEALTH_TIMEOUT_MS)).catch((err: unknown) => ({
-          available: false,
-          version: null,
-          reason: 'provider-failed',
-          hint: `The ${provider.id} provider's health check failed (${err instanceof Error ? err.message : String(err)}).`,
-        }))
+      ? provider.health(AbortSignal.timeout(PROVIDER_HEALTH_TIMEOUT_MS)).catch(
+          (err: unknown): ProviderHealth => ({
+            available: false,
+            version: null,
+            reason: 'provider-failed',
+            hint: formatHint('provider-failed', { provider: provider.id, detail: err instanceof Error ? err.message : String(err) }),
+          }),
+        )
       : Promise.resolve({ available: true, version: null, reason: null, hint: null });
     health.set(provider.id, { at: Date.now(), value });
     return value;

@@ -95,7 +95,7 @@ describe('POST /v1/backends/:name/reports (issue 11.9, in process)', () => {
       clients: [{ latencyMs: 12.5 }],
     });
     expect(after.default).toMatchObject({ type: 'custom', endpointId: second?.id });
-    expect(after.default.reason).toMatch(/\(custom\) is verified here, but 1 device that reported could not reach it, so custom is used/);
+    expect(after.default.why).toMatch(/\(custom\) is verified here, but 1 device that reported could not reach it, so custom is used/);
   });
 
   it('refuses a malformed report with a field-by-field 400, and an unknown backend with 404', async () => {

@@ -39,7 +39,7 @@ describe('resolveDefault', () => {
   it('falls back visibly when the saved type has no verified endpoint', () => {
     const d = resolveDefault([loop, tsServeDown, tsIp, lanWifi], 'tailscale-serve');
     expect(d).toMatchObject({ type: 'lan', endpointId: lanWifi.id, requestedType: 'tailscale-serve', fallback: true });
-    expect(d.reason).toMatch(/No verified tailscale-serve endpoint/);
+    expect(d.why).toMatch(/No verified tailscale-serve endpoint/);
   });
   it('with nothing saved takes the first verified type of the automatic order', () => {
     expect(resolveDefault([loop, tsIp, tsServe], null)).toMatchObject({
@@ -113,17 +113,17 @@ describe('client reports rank an endpoint every reporting device failed after th
   it('falls back from a saved type that devices could not reach, saying so', () => {
     const d = resolveDefault([reported(lanEth, [false, false]), tsServe], 'lan');
     expect(d).toMatchObject({ type: 'tailscale-serve', endpointId: tsServe.id, requestedType: 'lan', fallback: true });
-    expect(d.reason).toMatch(
+    expect(d.why).toMatch(
       /lan endpoint is verified here, but 2 devices that reported could not reach it .*tailscale-serve, which devices reached, is used instead/,
     );
   });
   it('within a type, prefers the endpoint devices reached, and says why', () => {
     const d = resolveDefault([reported(lanEth, [false]), reported(lanV6, [true])], 'lan');
     expect(d.endpointId).toBe(lanV6.id);
-    expect(d.reason).toContain(`${lanEth.url} is verified here too, but 1 device that reported could not reach it`);
+    expect(d.why).toContain(`${lanEth.url} is verified here too, but 1 device that reported could not reach it`);
     const auto = resolveDefault([reported(lanEth, [false]), tsIp], null);
     expect(auto).toMatchObject({ type: 'tailscale-ip', fallback: false });
-    expect(auto.reason).toMatch(/10\.0\.0\.4.*could not reach it, so tailscale-ip is used/);
+    expect(auto.why).toMatch(/10\.0\.0\.4.*could not reach it, so tailscale-ip is used/);
   });
   it('keeps a demoted endpoint when nothing else works, and does not demote on a mixed result', () => {
     expect(resolveDefault([reported(lanEth, [false]), loop], 'lan').endpointId).toBe(lanEth.id);

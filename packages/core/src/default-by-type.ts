@@ -104,19 +104,19 @@ export function describeDefaultMove(
   before: { default: DefaultResolution; endpoints: readonly Endpoint[] } | null,
   after: { default: DefaultResolution; endpoints: readonly Endpoint[] },
 ): string {
-  if (!before || before.default.endpointId === null) return after.default.reason;
+  if (!before || before.default.endpointId === null) return after.default.why;
   if (before.default.requestedType !== after.default.requestedType)
     return after.default.requestedType === null
-      ? `The saved default type was cleared. ${after.default.reason}`
-      : `The saved default type changed to ${after.default.requestedType}. ${after.default.reason}`;
+      ? `The saved default type was cleared. ${after.default.why}`
+      : `The saved default type changed to ${after.default.requestedType}. ${after.default.why}`;
   const old = after.endpoints.find((e) => e.id === before.default.endpointId);
   const oldUrl = before.endpoints.find((e) => e.id === before.default.endpointId)?.url ?? before.default.endpointId;
-  if (!old) return `The previous default ${oldUrl} is no longer listed (its address or tunnel went away). ${after.default.reason}`;
+  if (!old) return `The previous default ${oldUrl} is no longer listed (its address or tunnel went away). ${after.default.why}`;
   if (old.status !== 'verified')
-    return `The previous default ${oldUrl} is now ${old.status}${old.verification.reason ? ` (${old.verification.reason})` : ''}. ${after.default.reason}`;
+    return `The previous default ${oldUrl} is now ${old.status}${old.verification.reason ? ` (${old.verification.reason})` : ''}. ${after.default.why}`;
   if (failedByClients(old))
-    return `The previous default ${oldUrl} is verified here, but ${devices(old)} could not reach it. ${after.default.reason}`;
-  return `A verified endpoint of a preferred type is available. ${after.default.reason}`;
+    return `The previous default ${oldUrl} is verified here, but ${devices(old)} could not reach it. ${after.default.why}`;
+  return `A verified endpoint of a preferred type is available. ${after.default.why}`;
 }
 
 function resolveFresh(endpoints: readonly Endpoint[], savedType: EndpointType | null): DefaultResolution {
@@ -131,7 +131,7 @@ function resolveFresh(endpoints: readonly Endpoint[], savedType: EndpointType | 
           endpointId: other.id,
           requestedType: savedType,
           fallback: true,
-          reason: `${why}, so ${other.type}, which devices reached, is used instead.`,
+          why: `${why}, so ${other.type}, which devices reached, is used instead.`,
         };
       }
       return {
@@ -139,7 +139,7 @@ function resolveFresh(endpoints: readonly Endpoint[], savedType: EndpointType | 
         endpointId: saved.id,
         requestedType: savedType,
         fallback: false,
-        reason: `${why}; no other endpoint did better, so it stays the default.`,
+        why: `${why}; no other endpoint did better, so it stays the default.`,
       };
     }
     if (saved) {
@@ -149,7 +149,7 @@ function resolveFresh(endpoints: readonly Endpoint[], savedType: EndpointType | 
         endpointId: saved.id,
         requestedType: savedType,
         fallback: false,
-        reason: sibling
+        why: sibling
           ? `The saved default type ${savedType} has a verified endpoint that devices reached; ${sibling.url} is verified here too, but ${devices(sibling)} that reported could not reach it.`
           : `The saved default type ${savedType} has a verified endpoint.`,
       };
@@ -160,7 +160,7 @@ function resolveFresh(endpoints: readonly Endpoint[], savedType: EndpointType | 
       endpointId: other?.id ?? null,
       requestedType: savedType,
       fallback: true,
-      reason: other
+      why: other
         ? `No verified ${savedType} endpoint right now, so the first verified type in the automatic order (${other.type}) is used instead.`
         : `No verified ${savedType} endpoint right now, and no other endpoint is verified (loopback is never chosen automatically).`,
     };
@@ -174,7 +174,7 @@ function resolveFresh(endpoints: readonly Endpoint[], savedType: EndpointType | 
     endpointId: auto?.id ?? null,
     requestedType: null,
     fallback: false,
-    reason: !auto
+    why: !auto
       ? 'No default type is saved and no endpoint is verified (loopback is never chosen automatically).'
       : passedOver
         ? `No default type is saved; ${passedOver.url} (${passedOver.type}) is verified here, but ${devices(passedOver)} that reported could not reach it, so ${auto.type} is used.`

@@ -96,3 +96,12 @@ export function createEndpoint(input: CreateEndpointInput): Endpoint {
   if (input.connect) endpoint.connect = input.connect;
   return endpoint;
 }
+
+/**
+ * The backend as a proxy or tunnel on this machine reaches it: plain http at 127.0.0.1, or https
+ * at localhost (the name a local certificate is made for; the proxy verifies it, endpointd never
+ * asks a tool to skip that).
+ */
+export function originFor(port: number, scheme: 'http' | 'https'): string {
+  return scheme === 'https' ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
+}

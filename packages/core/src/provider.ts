@@ -4,6 +4,7 @@ import type { ExcludedAddress, ListenState } from './schema/api.js';
 import type { Backend } from './schema/backend.js';
 import { EndpointType } from './schema/endpoint.js';
 import { type ExposureOptions, ExposureType, type ExposureUpdate, type OwnedSetup } from './schema/exposure.js';
+import type { Reason } from './schema/reason.js';
 
 /** What a provider is told when asked for candidates of one backend. */
 export interface DiscoverContext {
@@ -23,7 +24,7 @@ export interface DiscoverResult {
   /** Addresses seen and deliberately not proposed, with why (shown by `list --all`). */
   excluded?: Omit<ExcludedAddress, 'provider'>[];
   /** Present when the provider cannot propose anything here (tool missing, logged out): why, and what to do. */
-  unavailable?: { reason: string; hint: string };
+  unavailable?: { reason: Reason; hint: string };
 }
 
 /**
@@ -48,13 +49,18 @@ export interface ExposeContext {
    * setup it added before the restart is still known as its own and removed on disable.
    */
   owned?: OwnedSetup;
+  /**
+   * Whether the backend speaks TLS on its port, asked at each (re)start: a TLS-only backend is
+   * proxied as https (see `originFor`), never as plain http it would refuse.
+   */
+  backendScheme(): Promise<'http' | 'https'>;
 }
 
 /** What the provider knows about itself (tool version, whether it can work here). */
 export interface ProviderHealth {
   available: boolean;
   version: string | null;
-  reason: string | null;
+  reason: Reason | null;
   hint: string | null;
 }
 

@@ -12,8 +12,23 @@ import { formatHint } from './reasons.js';
 import { type DefaultResolution, type EndpointList, ExcludedAddress, type ListenState, type ProviderReport } from './schema/api.js';
 import { Backend, type BackendInput } from './schema/backend.js';
 import type { Endpoint, EndpointType } from './schema/endpoint.js';
+import { Reason } from './schema/reason.js';
 import type { EndpointReports } from './schema/report.js';
 import { chooseReferenceHost, type ProviderCandidate, unverifiedEndpoints, verifyCandidates } from './verifier.js';
+
+/**
+ * A provider's own "cannot answer here", kept to the closed reason set: a plugin that names a
+ * reason outside it is reported as provider-failed, its words kept as the detail.
+ */
+function unavailability(providerId: string, down: unknown): { reason: Reason; hint: string } | null {
+  if (down === undefined || down === null) return null;
+  const { reason, hint } = down as { reason?: unknown; hint?: unknown };
+  const text = String(hint ?? '').slice(0, 1000);
+  const known = Reason.safeParse(reason);
+  if (known.success) return { reason: known.data, hint: text || formatHint(known.data, { provider: providerId }) };
+  const detail = `${String(reason).slice(0, 80)}${text ? `: ${text}` : ''}`;
+  return { reason: 'provider-failed', hint: formatHint('provider-failed', { provider: providerId, detail }) };
+}
 
 /** Time one provider gets to propose candidates before it is reported as timed out. */
 export const PROVIDER_TIMEOUT_MS = 3_000;
@@ -62,6 +77,8 @@ export interface Registry extends EventEmitter<RegistryEvents> {
   discover(backend: BackendInput, options?: DiscoverOptions): Promise<EndpointList>;
   /** Verifies given candidates (e.g. the URL of a new exposure) exactly as discovery would. */
   verify(backend: BackendInput, candidates: ProviderCandidate[], signal?: AbortSignal): Promise<Endpoint[]>;
+  /** Whether the backend speaks TLS on its port (a loopback handshake, cached while its sockets are unchanged); http when nothing answers. */
+  backendScheme(backend: BackendInput): Promise<'http' | 'https'>;
 }
 
 interface ProviderOutcome {
@@ -90,7 +107,7 @@ async function runProvider(
   const report = (
     available: boolean,
     candidates: number,
-    reason: string | null,
+    reason: Reason | null,
     hint: string | null,
     invalid: ProviderReport['invalid'] = [],
   ): ProviderReport => ({
@@ -98,7 +115,7 @@ async function runProvider(
     available,
     durationMs: Math.round(performance.now() - started),
     candidates,
-    reason: reason === null ? null : String(reason).slice(0, 200),
+    reason,
     hint: hint === null ? null : String(hint).slice(0, 1000),
     invalid,
   });
@@ -129,9 +146,9 @@ async function runProvider(
       const parsed = ExcludedAddress.omit({ provider: true }).safeParse(e);
       if (parsed.success) excluded.push({ ...parsed.data, provider: provider.id });
     }
-    const down = result?.unavailable;
+    const down = unavailability(provider.id, result?.unavailable);
     return {
-      report: report(!down, candidates.length, down ? String(down.reason) : null, down ? String(down.hint) : null, invalid.slice(0, 10)),
+      report: report(!down, candidates.length, down?.reason ?? null, down?.hint ?? null, invalid.slice(0, 10)),
       candidates,
       excluded,
     };
@@ -261,7 +278,12 @@ export function createRegistry(options: RegistryOptions): Registry {
     };
   }
 
-  return Object.assign(emitter, { providers: Object.freeze([...options.providers]), discover, verify });
+  return Object.assign(emitter, {
+    providers: Object.freeze([...options.providers]),
+    discover,
+    verify,
+    backendScheme: async (input: BackendInput) => (await inspectBackend(Backend.parse(input))).scheme,
+  });
 }
 
 /** Copies of the endpoints with their client reports set (or cleared when none are recent). */

@@ -103,13 +103,15 @@ describe('supervise (issue 9.3)', () => {
           prepare: () => ['-e', 'setInterval(() => {}, 1000)'], // never says ready
           ready: (child, signal) => {
             if (child.pid) pids.push(child.pid);
-            return new Promise((r) => signal.addEventListener('abort', () => r({ ok: false, reason: 'x', error: 'x' }), { once: true }));
+            return new Promise((r) =>
+              signal.addEventListener('abort', () => r({ ok: false, reason: 'tool-failed', error: 'x' }), { once: true }),
+            );
           },
           onDown: (d) => resolveDown(d.reason),
         }),
       );
     });
-    expect(await down).toBe('start-timeout');
+    expect(await down).toBe('start-timed-out');
     expect(isProcessAlive(pids[0] as number)).toBe(false);
     controller.abort();
   });
@@ -151,7 +153,8 @@ describe('supervise (issue 9.3)', () => {
       void supervise(
         base(runDir(), clock, {
           signal: controller.signal,
-          watch: async () => (ups === 1 ? { reason: 'stalled', error: 'no connections' } : new Promise<never>(() => undefined)),
+          watch: async () =>
+            ups === 1 ? { reason: 'tunnel-disconnected' as const, error: 'no connections' } : new Promise<never>(() => undefined),
           onUp: (pid) => {
             pids.push(pid);
             if (++ups === 2) resolveUp();

@@ -5,6 +5,7 @@ import { findExecutable } from './find-executable.js';
 import { createLineTail } from './line-tail.js';
 import { ownedCommand } from './owned-command.js';
 import { writePidFile } from './pid-files.js';
+import type { Reason } from './schema/reason.js';
 import { redactSecrets } from './secrets.js';
 
 /** Time, injectable so tests can drive backoff and deadlines without waiting. */
@@ -37,7 +38,7 @@ export interface SupervisedChild {
 
 /** A failure, in the tool's own reason vocabulary. */
 export interface SupervisedFailure {
-  reason: string;
+  reason: Reason;
   error: string;
   /** Retrying cannot help (tool missing, credentials refused): supervision ends. */
   permanent?: boolean;
@@ -61,7 +62,7 @@ export interface SuperviseOptions<T> {
   /** Where pid files go; reaped at the next daemon start (`reapOrphans`). */
   runDir: string;
   tail?: { max?: number; keep?: (line: string) => boolean; transform?: (line: string) => string };
-  /** Ready must come within this (ms), or the attempt fails as `start-timeout`. */
+  /** Ready must come within this (ms), or the attempt fails as `start-timed-out`. */
   startTimeoutMs: number;
   stopGraceMs: number;
   backoffInitialMs: number;
@@ -209,7 +210,7 @@ export async function supervise<T>(options: SuperviseOptions<T>): Promise<Superv
             options.ready(handle, attempt.signal).catch(
               (err: unknown): ReadyOutcome<T> => ({
                 ok: false,
-                reason: 'unknown',
+                reason: 'tool-failed',
                 error: err instanceof Error ? err.message : String(err),
               }),
             ),
@@ -226,7 +227,7 @@ export async function supervise<T>(options: SuperviseOptions<T>): Promise<Superv
         first === 'exited'
           ? options.classifyExit(await handle.exit, handle.lines)
           : first === 'timeout'
-            ? { reason: 'start-timeout', error: `not ready within ${options.startTimeoutMs / 1000} s` }
+            ? { reason: 'start-timed-out', error: `not ready within ${options.startTimeoutMs / 1000} s` }
             : { reason: first.reason, error: first.error, ...(first.permanent ? { permanent: true } : {}) };
       await cleanup();
       const stop = await fail({ ...failure, error: redactSecrets(failure.error) }, 'start', [...handle.lines]);

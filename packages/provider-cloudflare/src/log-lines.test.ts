@@ -21,8 +21,8 @@ describe('cloudflared log lines', () => {
     ['ERR Error unmarshaling QuickTunnel response: error code: 1015 error="429 Too Many Requests"', 'rate-limited'],
     ['ERR failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp: lookup: no such host', 'no-network'],
     ['failed to start the metrics server: listen tcp 127.0.0.1:20241: bind: address already in use', 'metrics-port-busy'],
-    ['Provided Tunnel token is not valid.', 'bad-token'],
-    ["Tunnel credentials file '/x.json' doesn't exist or is not a file", 'bad-credentials'],
+    ['Provided Tunnel token is not valid.', 'tunnel-bad-token'],
+    ["Tunnel credentials file '/x.json' doesn't exist or is not a file", 'tunnel-bad-credentials'],
     ['panic: runtime error: invalid memory address', 'exited-early'],
   ] as const)('classifies %s as %s', (line, reason) => {
     expect(classifyLogLines(['INF Starting tunnel', line])).toBe(reason);

@@ -1,22 +1,22 @@
-import type { CloudflareReason } from './reasons.js';
+import type { Reason } from '@endpointd/core';
 
 /** cloudflared logs one line each on stderr: the last lines are kept so an early exit can explain itself. */
 export const KEPT_LOG_LINES = 20;
 
 // Most specific first, on cloudflared's own wording.
-const RULES: ReadonlyArray<readonly [RegExp, CloudflareReason]> = [
+const RULES: ReadonlyArray<readonly [RegExp, Reason]> = [
   [/error code: 1015|429 Too Many Requests/i, 'rate-limited'],
   [/failed to request quick Tunnel|no such host|network is unreachable/i, 'no-network'],
   [/metrics server.*address already in use|bind: address already in use/i, 'metrics-port-busy'],
-  [/Provided Tunnel token is not valid/i, 'bad-token'],
+  [/Provided Tunnel token is not valid/i, 'tunnel-bad-token'],
   [
     /credentials file .* doesn't exist|last ingress rule must match all URLs|Invalid tunnel secret|Unauthorized: Invalid tunnel/i,
-    'bad-credentials',
+    'tunnel-bad-credentials',
   ],
 ];
 
 /** The reason an exited cloudflared's last lines point to. */
-export function classifyLogLines(lines: readonly string[]): CloudflareReason {
+export function classifyLogLines(lines: readonly string[]): Reason {
   const text = lines.join('\n');
   for (const [pattern, reason] of RULES) if (pattern.test(text)) return reason;
   return 'exited-early';

@@ -4,23 +4,24 @@ import { join } from 'node:path';
 import {
   BackoffOptions,
   type CandidateInput,
+  createChangeNotifier,
+  createExposureReporter,
   type DiscoverContext,
   type DiscoverResult,
   delay,
   ExistingFile,
   type ExposeContext,
+  originFor,
   type Provider,
   type ProviderHealth,
+  type Reason,
   registerSecret,
-  runTool,
   supervise,
 } from '@endpointd/core';
 import * as z from 'zod';
-import { writeCloudflaredConfig } from './config-file.js';
+import { cloudflaredHint, createCloudflared, type TunnelSpec } from './cloudflared.js';
 import { chooseIngressHostname } from './ingress.js';
-import { classifyLogLines, hostnameFromBanner, KEPT_LOG_LINES, redactLogLine } from './log-lines.js';
-import { freePort, isReady, readQuickTunnelHostname, readReadiness, readVersionedConfig } from './metrics.js';
-import { CLOUDFLARE_HINTS, type CloudflareReason } from './reasons.js';
+import { hostnameFromBanner, KEPT_LOG_LINES, redactLogLine } from './log-lines.js';
 
 /** Options of the Cloudflare provider. */
 export const CloudflareProviderOptions = z.object({
@@ -63,9 +64,6 @@ const NamedOptions = z
     error: 'credentialsFile needs tunnelId and hostname',
   });
 
-/** Reasons retrying cannot fix: the exposure stays failed until the user enables it again. */
-const PERMANENT: ReadonlySet<CloudflareReason> = new Set(['not-installed', 'bad-token', 'bad-credentials', 'no-ingress-for-backend']);
-
 /** Startup checks of /ready while a tunnel comes up (ms). */
 const READY_STARTUP_POLL_MS = 200;
 
@@ -77,29 +75,17 @@ type Tracked = {
 };
 
 /** Cloudflare quick and named tunnels: cloudflared processes supervised by endpointd. */
-export function createCloudflareProvider(options: CloudflareProviderOptions = {}): Provider {
+export function createCloudflareProvider(options: CloudflareProviderOptions = {}, deps: { env?: NodeJS.ProcessEnv } = {}): Provider {
   const config = Object.freeze(CloudflareProviderOptions.parse(options));
-  const bin = config.bin ?? (process.env.ENDPOINTD_CLOUDFLARED_BIN || 'cloudflared');
+  const cloudflared = createCloudflared({ ...(config.bin ? { bin: config.bin } : {}), ...(deps.env ? { env: deps.env } : {}) });
+  const { metrics } = cloudflared;
   const runDir = config.runDir ?? join(tmpdir(), `endpointd-cloudflared-${process.getuid?.() ?? 'user'}`);
   // Pid files go here; the daemon reaps what a killed predecessor left (core's reapOrphans).
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const tracked = new Map<string, Map<string, Tracked>>();
-  const listeners = new Set<() => void>();
-  const changed = () => {
-    for (const l of listeners) l();
-  };
-  let version: Promise<string | null> | null = null;
-  let lastError: { reason: CloudflareReason; lines: string[] } | null = null;
-
-  function readVersion(): Promise<string | null> {
-    // Read once: the binary does not change under a running daemon (a missing one is re-checked).
-    version ??= runTool(bin, ['--version'], { timeoutMs: 5_000 }).then((r) => {
-      const v = /version (\S+)/.exec(r.stdout)?.[1] ?? null;
-      if (v === null) version = null;
-      return v;
-    });
-    return version;
-  }
+  const changes = createChangeNotifier();
+  const changed = changes.notify;
+  let lastError: { reason: Reason; error: string; lines: string[] } | null = null;
 
   async function discover(ctx: DiscoverContext): Promise<DiscoverResult> {
     const candidates: CandidateInput[] = [];
@@ -117,15 +103,15 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
   }
 
   async function health(): Promise<ProviderHealth> {
-    const v = await readVersion();
-    if (v === null) return { available: false, version: null, reason: 'not-installed', hint: CLOUDFLARE_HINTS['not-installed'] };
+    const v = await cloudflared.readVersion();
+    if (v === null) return { available: false, version: null, reason: 'not-installed', hint: cloudflaredHint('not-installed') };
     if (!lastError) return { available: true, version: v, reason: null, hint: null };
     const tail = lastError.lines.slice(-3).join(' | ');
     return {
       available: true,
       version: v,
       reason: lastError.reason,
-      hint: `${CLOUDFLARE_HINTS[lastError.reason]}${tail ? ` Last log lines: ${tail}` : ''}`,
+      hint: `${cloudflaredHint(lastError.reason, lastError.error)}${tail ? ` Last log lines: ${tail}` : ''}`,
     };
   }
 
@@ -142,30 +128,25 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
     byType.set(type, entry);
     // The token is handed over by file; its value is kept out of every log line and error.
     if (named?.tokenFile) registerSecret(readFileSync(named.tokenFile, 'utf8'));
-    const origin = `http://127.0.0.1:${backend.port}`;
     let metricsPort = 0;
+    const report = createExposureReporter(ctx, (reason, detail) => cloudflaredHint(reason, detail, { timeoutMs: config.startTimeoutMs }));
 
-    // A private --config, serialized from a typed object: a user's ~/.cloudflared/config.yml
-    // would otherwise be loaded (its ingress would win over --url), and nothing an option holds
-    // can add keys to it.
+    // At every (re)start: the backend may have moved between http and https.
     const prepare = async (): Promise<string[]> => {
-      metricsPort = await freePort();
-      const common = ['tunnel', '--no-autoupdate', '--config', configFile, '--metrics', `127.0.0.1:${metricsPort}`];
-      if (!named) {
-        writeCloudflaredConfig(configFile, { 'no-autoupdate': true });
-        return [...common, '--url', origin];
-      }
-      if (named.tokenFile) {
-        writeCloudflaredConfig(configFile, { 'no-autoupdate': true });
-        return [...common, 'run', '--token-file', named.tokenFile]; // the token never appears in argv
-      }
-      writeCloudflaredConfig(configFile, {
-        tunnel: named.tunnelId ?? '',
-        'credentials-file': named.credentialsFile ?? '',
-        'no-autoupdate': true,
-        ingress: [{ hostname: named.hostname ?? '', service: origin }, { service: 'http_status:404' }],
-      });
-      return [...common, 'run', named.tunnelId ?? ''];
+      metricsPort = await metrics.freePort();
+      const origin = originFor(backend.port, await ctx.backendScheme());
+      const spec: TunnelSpec = !named
+        ? { kind: 'quick', origin }
+        : named.tokenFile
+          ? { kind: 'token', tokenFile: named.tokenFile }
+          : {
+              kind: 'credentials',
+              tunnelId: named.tunnelId ?? '',
+              credentialsFile: named.credentialsFile ?? '',
+              hostname: named.hostname ?? '',
+              origin,
+            };
+      return cloudflared.tunnelArgs(spec, { configFile, metricsPort });
     };
 
     // A token tunnel's ingress comes from the dashboard after the connection registers: /ready is
@@ -174,12 +155,12 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
     const ingressFromDashboard = async (
       attempt: AbortSignal,
       began: number,
-    ): Promise<{ ok: true; value: string } | { ok: false; reason: CloudflareReason; error: string; permanent: true }> => {
+    ): Promise<{ ok: true; value: string } | { ok: false; reason: Reason; error: string; permanent: true }> => {
       const deadline = began + config.startTimeoutMs - READY_STARTUP_POLL_MS * 5;
-      let pushed = await readVersionedConfig(metricsPort);
+      let pushed = await metrics.readVersionedConfig(metricsPort);
       while (!attempt.aborted && (pushed?.version ?? -1) < 0 && Date.now() < deadline) {
         await delay(READY_STARTUP_POLL_MS, attempt);
-        pushed = await readVersionedConfig(metricsPort);
+        pushed = await metrics.readVersionedConfig(metricsPort);
       }
       if (!pushed || pushed.version < 0) {
         const error = `the tunnel connected, but the dashboard sent no configuration within ${Math.round((Date.now() - began) / 1000)} s`;
@@ -193,7 +174,8 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
     ctx.update({ state: 'starting' });
     await supervise<string>({
       name,
-      command: bin,
+      command: cloudflared.bin,
+      env: cloudflared.env,
       prepare,
       signal,
       runDir,
@@ -205,10 +187,12 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
       // Up once a connection is registered (/ready 200) and the hostname is known.
       async ready(child, attempt) {
         const began = Date.now();
-        while (!attempt.aborted && !(await isReady(metricsPort))) await delay(READY_STARTUP_POLL_MS, attempt);
+        while (!attempt.aborted && !(await metrics.isReady(metricsPort))) await delay(READY_STARTUP_POLL_MS, attempt);
         if (named?.tokenFile) return await ingressFromDashboard(attempt, began);
-        const host = named ? (named.hostname ?? null) : ((await readQuickTunnelHostname(metricsPort)) ?? hostnameFromBanner(child.lines));
-        if (!host) return { ok: false, reason: 'unknown', error: 'the tunnel came up without a hostname' };
+        const host = named
+          ? (named.hostname ?? null)
+          : ((await metrics.readQuickTunnelHostname(metricsPort)) ?? hostnameFromBanner(child.lines));
+        if (!host) return { ok: false, reason: 'tool-failed', error: 'the tunnel came up without a hostname' };
         return { ok: true, value: `https://${host}/` };
       },
       // A process that lives but has no edge connection (/ready 503 with readyConnections 0, or no
@@ -219,7 +203,7 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
         while (!attempt.aborted) {
           await delay(config.readyPollMs, attempt);
           if (attempt.aborted) break;
-          const ready = await readReadiness(metricsPort);
+          const ready = await metrics.readReadiness(metricsPort);
           if (ready.connections > 0) {
             since = null;
             if (entry.stalled) {
@@ -232,24 +216,16 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
           since ??= Date.now();
           const lasted = Date.now() - since;
           const detail = `${ready.detail} for ${Math.round(lasted / 1000)} s`;
-          if (lasted >= config.restartStalledAfterMs) return { reason: 'disconnected', error: `cloudflared restarted: ${detail}` };
+          if (lasted >= config.restartStalledAfterMs) return { reason: 'tunnel-disconnected', error: `cloudflared restarted: ${detail}` };
           if (lasted >= config.stalledAfterMs && !entry.stalled) {
             entry.stalled = detail;
-            ctx.update({ state: 'starting', reason: 'disconnected', hint: CLOUDFLARE_HINTS.disconnected, error: detail });
+            report.fail('tunnel-disconnected', detail, { retrying: true });
             changed();
           }
         }
         return { reason: 'exited-early', error: 'supervision stopped' };
       },
-      classifyExit(exit, lines) {
-        if (exit.missing) return { reason: 'not-installed', error: `${bin} was not found`, permanent: true };
-        const reason = classifyLogLines(lines);
-        return {
-          reason,
-          error: `cloudflared exit ${exit.code ?? exit.signal}: ${lines.at(-1) ?? ''}`.slice(0, 300),
-          permanent: PERMANENT.has(reason),
-        };
-      },
+      classifyExit: cloudflared.classifyExit,
       onUp(url) {
         // A quick tunnel gets a new name on every start: the old one is never shown again.
         entry.url = url;
@@ -259,22 +235,11 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
         changed();
       },
       onDown(down) {
-        const reason = down.reason as CloudflareReason;
-        lastError = { reason, lines: [...down.lines] };
-        if (down.phase === 'start' || down.permanent) {
-          ctx.update({
-            state: 'failed',
-            reason,
-            hint: CLOUDFLARE_HINTS[reason],
-            error: down.error,
-            ...(down.permanent ? { permanent: true } : {}),
-          });
-          return;
-        }
-        // The URL is kept until the next one is known, so the list shows it unreachable at once.
-        const why = reason === 'disconnected' ? 'disconnected' : 'exited-early';
-        ctx.update({ state: 'starting', reason: why, hint: CLOUDFLARE_HINTS[why], error: down.error });
-        changed();
+        lastError = { reason: down.reason, error: down.error, lines: [...down.lines] };
+        // After a drop the URL is kept until the next one is known, so the list shows it unreachable at once.
+        const dropped = down.phase === 'run' && !down.permanent && down.reason !== 'tunnel-disconnected';
+        report.down(dropped ? { ...down, reason: 'exited-early' } : down);
+        if (down.phase === 'run') changed();
       },
     });
     byType.delete(type);
@@ -290,9 +255,6 @@ export function createCloudflareProvider(options: CloudflareProviderOptions = {}
     discover,
     health,
     expose,
-    watch(onChange: () => void) {
-      listeners.add(onChange);
-      return () => listeners.delete(onChange);
-    },
+    watch: changes.watch,
   });
 }

@@ -1,4 +1,3 @@
 export { type AgentConnection, connectAgent, RelayRefusedError, RelayUnreachableError } from './agent.js';
 export * from './protocol.js';
 export { createRelayProvider, RelayProviderOptions } from './provider.js';
-export { RELAY_HINTS, RelayReason } from './reasons.js';

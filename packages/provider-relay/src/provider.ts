@@ -4,19 +4,22 @@ import {
   backoffDelay,
   type CandidateInput,
   type ConnectToMap,
+  createChangeNotifier,
+  createExposureReporter,
   type DiscoverContext,
   type DiscoverResult,
   delay,
   ExistingFile,
   type ExposeContext,
+  formatHint,
   type Provider,
   parseConnectTo,
+  type Reason,
   registerSecret,
 } from '@endpointd/core';
 import * as z from 'zod';
 import { type AgentConnection, connectAgent, RelayRefusedError, RelayUnreachableError } from './agent.js';
 import { NAME_PATTERN } from './protocol.js';
-import { RELAY_HINTS, type RelayReason } from './reasons.js';
 
 /** Options of the relay provider. */
 export const RelayProviderOptions = z.object({
@@ -42,22 +45,20 @@ const ExposeOptions = z
   .strict();
 
 /** Refusals retrying cannot fix: the exposure stays failed until enabled again. */
-function refusalReason(err: RelayRefusedError): { reason: RelayReason; permanent: boolean } {
+function refusalReason(err: RelayRefusedError): { reason: Reason; permanent: boolean } {
   if (err.status === 401 || err.refusal?.code === 'bad-token') return { reason: 'relay-bad-token', permanent: true };
   if (err.refusal?.code === 'name-not-served' || err.refusal?.code === 'bad-name') return { reason: 'relay-name-refused', permanent: true };
   return { reason: 'relay-refused', permanent: false };
 }
 
 /** Reach a backend through a self-hosted endpointd-relay: an outbound connection the relay forwards public traffic through. */
-export function createRelayProvider(options: RelayProviderOptions = {}): Provider {
+export function createRelayProvider(options: RelayProviderOptions = {}, deps: { env?: NodeJS.ProcessEnv } = {}): Provider {
   const config = Object.freeze(RelayProviderOptions.parse(options));
-  const connectTo = config.connectTo ?? parseConnectTo(process.env.ENDPOINTD_CONNECT_TO);
+  const connectTo = config.connectTo ?? parseConnectTo((deps.env ?? process.env).ENDPOINTD_CONNECT_TO);
   /** backend name → the public URL while connected (kept, marked down, while reconnecting). */
   const urls = new Map<string, string>();
-  const listeners = new Set<() => void>();
-  const changed = () => {
-    for (const l of listeners) l();
-  };
+  const changes = createChangeNotifier();
+  const changed = changes.notify;
 
   async function discover(ctx: DiscoverContext): Promise<DiscoverResult> {
     const url = urls.get(ctx.backend.name);
@@ -69,8 +70,10 @@ export function createRelayProvider(options: RelayProviderOptions = {}): Provide
     const { backend, signal } = ctx;
     const opts = ExposeOptions.parse(ctx.options);
     const name = (opts.name ?? backend.name).toLowerCase();
-    const fail = (reason: RelayReason, error: string, permanent = false) =>
-      ctx.update({ state: 'failed', reason, hint: RELAY_HINTS[reason], error, ...(permanent ? { permanent: true } : {}) });
+    const report = createExposureReporter(ctx, (reason, detail) =>
+      formatHint(reason, { tool: 'The relay connection', peer: 'the relay', provider: 'relay', detail }),
+    );
+    const fail = (reason: Reason, error: string, permanent = false) => report.fail(reason, error, { permanent });
     let failures = 0;
     ctx.update({ state: 'starting' });
     while (!signal.aborted) {
@@ -119,12 +122,7 @@ export function createRelayProvider(options: RelayProviderOptions = {}): Provide
         return;
       }
       // Dropped: the URL stays listed (and now fails verification) until the connection is back.
-      ctx.update({
-        state: 'starting',
-        reason: 'relay-disconnected',
-        hint: RELAY_HINTS['relay-disconnected'],
-        error: 'the relay connection dropped',
-      });
+      report.fail('disconnected', 'the relay connection dropped', { retrying: true });
       changed();
       await delay(backoffDelay(failures++, config.backoffInitialMs, config.backoffMaxMs), signal);
     }
@@ -139,9 +137,6 @@ export function createRelayProvider(options: RelayProviderOptions = {}): Provide
     exposureOptions: { relay: ExposeOptions },
     discover,
     expose,
-    watch(onChange: () => void) {
-      listeners.add(onChange);
-      return () => listeners.delete(onChange);
-    },
+    watch: changes.watch,
   });
 }

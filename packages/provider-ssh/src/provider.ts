@@ -6,6 +6,8 @@ import {
   BackoffOptions,
   type CandidateInput,
   classifyAddress,
+  createChangeNotifier,
+  createExposureReporter,
   type DiscoverContext,
   type DiscoverResult,
   type ExposeContext,
@@ -14,14 +16,11 @@ import {
   type Provider,
   type ProviderHealth,
   readListenState,
-  runTool,
   supervise,
 } from '@endpointd/core';
 import * as z from 'zod';
-import { formatDestination, parseDestination, ReverseOptions } from './destination.js';
-import { SSH_HINTS, type SshReason } from './reasons.js';
-import { classifySshStderr } from './ssh-stderr.js';
-import { readSshdConfig, type SshdConfig, sshdBinary } from './sshd-state.js';
+import { parseDestination, ReverseOptions } from './destination.js';
+import { createSsh, sshHint } from './ssh.js';
 
 /** Options of the SSH provider. */
 export const SshProviderOptions = z.object({
@@ -47,9 +46,6 @@ export const SshProviderOptions = z.object({
 export type SshProviderOptions = z.input<typeof SshProviderOptions>;
 
 const KEPT_LINES = 20;
-/** Reasons retrying cannot fix: the exposure stays failed until the user enables it again. */
-const PERMANENT: ReadonlySet<string> = new Set(['not-installed', 'auth-failed', 'host-key-mismatch']);
-const FORWARD_OK = /remote forward success for: listen/i;
 
 /** Whether host:port accepts a TCP connection from here (the forward's public side). */
 function canConnect(host: string, port: number, timeoutMs = 2_000): Promise<boolean> {
@@ -82,28 +78,21 @@ function advertisedHost(listenAddresses: string[]): string {
 export interface SshProviderDeps {
   /** A better name for this machine than its LAN address (the daemon wires Tailscale's MagicDNS name). */
   hostName?: () => Promise<string | null>;
+  /** The environment ssh and sshd run with and are looked up in. @default process.env */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** SSH: a local-forward recipe for clients, and supervised `ssh -R` reverse forwards. */
 export function createSshProvider(options: SshProviderOptions = {}, deps: SshProviderDeps = {}): Provider {
   const config = Object.freeze(SshProviderOptions.parse(options));
-  const bin = config.bin ?? (process.env.ENDPOINTD_SSH_BIN || 'ssh');
+  const ssh = createSsh({
+    sshdTtlMs: config.sshdTtlMs,
+    ...(config.bin ? { bin: config.bin } : {}),
+    ...(deps.env ? { env: deps.env } : {}),
+  });
   const runDir = config.runDir ?? join(tmpdir(), `endpointd-ssh-${process.getuid?.() ?? 'user'}`);
   const tracked = new Map<string, string | null>();
-  const listeners = new Set<() => void>();
-  const changed = () => {
-    for (const l of listeners) l();
-  };
-  let sshd: { at: number; value: SshdConfig | null } | null = null;
-  let version: Promise<string | null> | null = null;
-
-  async function sshdConfig(fresh: boolean): Promise<SshdConfig | null> {
-    if (sshd && !fresh && Date.now() - sshd.at < config.sshdTtlMs) return sshd.value;
-    const b = sshdBinary();
-    const value = b ? await readSshdConfig(b) : null;
-    sshd = { at: Date.now(), value };
-    return value;
-  }
+  const changes = createChangeNotifier();
 
   async function discover(ctx: DiscoverContext): Promise<DiscoverResult> {
     const { backend } = ctx;
@@ -112,11 +101,11 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
     if (reverse) candidates.push({ type: 'ssh-reverse', url: reverse, label: 'SSH reverse forward' });
 
     const on22 = await readListenState(22);
-    const cfg = config.readSshdConfig === 'always' || on22?.listening ? await sshdConfig(ctx.fresh) : null;
+    const cfg = config.readSshdConfig === 'always' || on22?.listening ? await ssh.readSshdConfig(ctx.fresh) : null;
     const port = cfg?.ports[0] ?? 22;
     const listen = port === 22 ? on22 : await readListenState(port);
     // No sshd installed and nothing on its port: nothing to suggest.
-    if (!cfg && !sshdBinary() && !listen?.listening) return { candidates };
+    if (!cfg && !ssh.sshdInstalled() && !listen?.listening) return { candidates };
     const bound = listen?.addresses.map(normalizeAddress) ?? [];
     const host = (await deps.hostName?.().catch(() => null)) ?? advertisedHost(bound);
     const user = os.userInfo().username;
@@ -139,18 +128,13 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
   }
 
   async function health(): Promise<ProviderHealth> {
-    version ??= runTool(bin, ['-V'], { timeoutMs: 3_000 }).then((r) => {
-      const v = /OpenSSH_[\w.]+/.exec(`${r.stderr}${r.stdout}`)?.[0] ?? null;
-      if (v === null) version = null;
-      return v;
-    });
-    const v = await version;
-    const cfg = await sshdConfig(false);
+    const v = await ssh.readVersion();
+    const cfg = await ssh.readSshdConfig();
     const listen = await readListenState(cfg?.ports[0] ?? 22);
     const sshdNote = listen?.listening
       ? `sshd listens on ${listen.addresses.join(', ')}`
       : 'no sshd listening here (ssh-local-forward needs one)';
-    if (v === null) return { available: false, version: null, reason: 'not-installed', hint: `${SSH_HINTS['not-installed']} ${sshdNote}.` };
+    if (v === null) return { available: false, version: null, reason: 'not-installed', hint: `${sshHint('not-installed')} ${sshdNote}.` };
     return {
       available: true,
       version: v,
@@ -164,34 +148,18 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
     const opts = ReverseOptions.parse(ctx.options);
     const dest = parseDestination(opts.host);
     const remotePort = opts.remotePort ?? backend.port;
-    const url = opts.publicUrl ?? `http://${formatUrlHost(dest.host)}:${remotePort}/`;
-    // Arguments as an array with "--" before the destination: nothing the user typed is an option.
-    const args = [
-      '-v',
-      '-N',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'ExitOnForwardFailure=yes',
-      '-o',
-      `ServerAliveInterval=${config.aliveIntervalS}`,
-      '-o',
-      `ServerAliveCountMax=${config.aliveCountMax}`,
-      '-o',
-      'ConnectTimeout=10',
-      '-R',
-      `0.0.0.0:${remotePort}:127.0.0.1:${backend.port}`,
-      '--',
-      formatDestination(dest),
-    ];
-    const fail = (reason: SshReason, error: string, permanent = false) =>
-      ctx.update({
-        state: 'failed',
-        reason,
-        hint: SSH_HINTS[reason],
-        error: error.slice(0, 300),
-        ...(permanent ? { permanent: true } : {}),
-      });
+    // The forward carries bytes: a TLS-only backend is https on the server's side too.
+    const url = opts.publicUrl ?? `${await ctx.backendScheme()}://${formatUrlHost(dest.host)}:${remotePort}/`;
+    const args = ssh.reverseForwardArgs({
+      destination: dest,
+      remotePort,
+      backendPort: backend.port,
+      aliveIntervalS: config.aliveIntervalS,
+      aliveCountMax: config.aliveCountMax,
+    });
+    const report = createExposureReporter(ctx, (reason, detail) =>
+      sshHint(reason, detail, reason === 'start-timed-out' ? { timeoutMs: config.connectTimeoutMs } : {}),
+    );
     // A name per forward: two exposures of one backend never share a pid file.
     const name = `${backend.name}-ssh-reverse`;
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
@@ -199,7 +167,8 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
     ctx.update({ state: 'starting' });
     await supervise<string>({
       name,
-      command: bin,
+      command: ssh.bin,
+      env: ssh.env,
       prepare: () => args,
       signal,
       runDir,
@@ -210,7 +179,7 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
       backoffInitialMs: config.backoffInitialMs,
       backoffMaxMs: config.backoffMaxMs,
       async ready(child) {
-        await new Promise<void>((resolve) => child.onLine((line) => FORWARD_OK.test(line) && resolve()));
+        await new Promise<void>((resolve) => child.onLine((line) => ssh.isForwardConfirmed(line) && resolve()));
         if (!opts.publicUrl && !(await canConnect(dest.host, remotePort))) {
           // Connected and forwarded, but sshd bound it to its loopback (GatewayPorts no).
           return {
@@ -221,29 +190,20 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
         }
         return { ok: true, value: url };
       },
-      classifyExit(exit, lines) {
-        if (exit.missing) return { reason: 'not-installed', error: `${bin} was not found`, permanent: true };
-        const reason = classifySshStderr(lines.join('\n'));
-        return { reason, error: lines.at(-1) ?? reason, permanent: PERMANENT.has(reason) };
-      },
+      classifyExit: ssh.classifyExit,
       onUp(value) {
         tracked.set(backend.name, value);
         ctx.update({ state: 'active', url: value });
-        changed();
+        changes.notify();
       },
       onDown(down) {
-        const reason = (down.reason === 'start-timeout' ? 'timed-out' : down.reason) as SshReason;
-        if (down.phase === 'start' || down.permanent) {
-          fail(reason, down.error, down.permanent);
-          return;
-        }
-        // Dropped: the URL stays listed, so it shows unreachable at once, until the forward is back.
-        ctx.update({ state: 'starting', reason, hint: SSH_HINTS[reason], error: down.error });
-        changed();
+        // A dropped forward stays listed, so it shows unreachable at once, until it is back.
+        report.down(down);
+        if (down.phase === 'run') changes.notify();
       },
     });
     tracked.delete(backend.name);
-    changed();
+    changes.notify();
   }
 
   return Object.freeze({
@@ -254,9 +214,6 @@ export function createSshProvider(options: SshProviderOptions = {}, deps: SshPro
     discover,
     health,
     expose,
-    watch(onChange: () => void) {
-      listeners.add(onChange);
-      return () => listeners.delete(onChange);
-    },
+    watch: changes.watch,
   });
 }

@@ -1,7 +1,7 @@
-import type { SshReason } from './reasons.js';
+import type { Reason } from '@endpointd/core';
 
 // OpenSSH's own wording, most specific first.
-const RULES: ReadonlyArray<readonly [RegExp, SshReason]> = [
+const RULES: ReadonlyArray<readonly [RegExp, Reason]> = [
   [/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed|No .* host key is known/i, 'host-key-mismatch'],
   [/Permission denied \(|Too many authentication failures/i, 'auth-failed'],
   [/remote port forwarding failed|Error: remote port forwarding/i, 'remote-forward-failed'],
@@ -11,7 +11,7 @@ const RULES: ReadonlyArray<readonly [RegExp, SshReason]> = [
 ];
 
 /** Maps ssh's stderr to a reason; an unexplained exit is a dropped connection. */
-export function classifySshStderr(text: string): SshReason {
+export function classifySshStderr(text: string): Reason {
   for (const [pattern, reason] of RULES) if (pattern.test(text)) return reason;
   return 'disconnected';
 }

@@ -62,17 +62,12 @@ describe('the local-forward recipe', () => {
       signal: new AbortController().signal,
       fresh: true,
     };
-    const prev = process.env.ENDPOINTD_SSHD_BIN;
-    process.env.ENDPOINTD_SSHD_BIN = process.execPath; // "installed": a candidate is proposed whatever listens
-    try {
-      const withName = createSshProvider({}, { hostName: async () => 'devbox.tail911da.ts.net' });
-      const c = (await withName.discover(ctx)).candidates.find((x) => x.type === 'ssh-local-forward');
-      expect(c?.connect?.command).toMatch(/^ssh -N -L 3000:127\.0\.0\.1:3000 \S+@devbox\.tail911da\.ts\.net$/);
-      const without = createSshProvider({}, { hostName: async () => null });
-      expect((await without.discover(ctx)).candidates.find((x) => x.type === 'ssh-local-forward')?.connect?.command).not.toMatch(/ts\.net/);
-    } finally {
-      if (prev === undefined) delete process.env.ENDPOINTD_SSHD_BIN;
-      else process.env.ENDPOINTD_SSHD_BIN = prev;
-    }
+    // sshd "installed" through the env option (process.env untouched): a candidate is proposed whatever listens.
+    const env = { ...process.env, ENDPOINTD_SSHD_BIN: process.execPath };
+    const withName = createSshProvider({}, { hostName: async () => 'devbox.tail911da.ts.net', env });
+    const c = (await withName.discover(ctx)).candidates.find((x) => x.type === 'ssh-local-forward');
+    expect(c?.connect?.command).toMatch(/^ssh -N -L 3000:127\.0\.0\.1:3000 \S+@devbox\.tail911da\.ts\.net$/);
+    const without = createSshProvider({}, { hostName: async () => null, env });
+    expect((await without.discover(ctx)).candidates.find((x) => x.type === 'ssh-local-forward')?.connect?.command).not.toMatch(/ts\.net/);
   });
 });

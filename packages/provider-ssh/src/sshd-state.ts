@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import { runTool } from '@endpointd/core';
-
 /** What `sshd -T` says, where it is readable (usually root only). */
 export interface SshdConfig {
   ports: number[];
@@ -22,17 +19,4 @@ export function parseSshdT(stdout: string): SshdConfig {
     allowTcpForwarding: values.get('allowtcpforwarding')?.[0] ?? 'yes',
     permitOpen: values.get('permitopen')?.[0] ?? 'any',
   };
-}
-
-/** The sshd binary: ENDPOINTD_SSHD_BIN, else the usual places (it is often not on a user's PATH). */
-export function sshdBinary(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.ENDPOINTD_SSHD_BIN) return existsSync(env.ENDPOINTD_SSHD_BIN) ? env.ENDPOINTD_SSHD_BIN : null;
-  return ['/usr/sbin/sshd', '/usr/local/sbin/sshd', '/sbin/sshd'].find((p) => existsSync(p)) ?? null;
-}
-
-/** Runs `sshd -T` (with ENDPOINTD_SSHD_CONFIG as -f when set); null when it cannot be read. */
-export async function readSshdConfig(bin: string, env: NodeJS.ProcessEnv = process.env): Promise<SshdConfig | null> {
-  const args = ['-T', ...(env.ENDPOINTD_SSHD_CONFIG ? ['-f', env.ENDPOINTD_SSHD_CONFIG] : [])];
-  const r = await runTool(bin, args, { timeoutMs: 3_000, env });
-  return r.exitCode === 0 ? parseSshdT(r.stdout) : null;
 }

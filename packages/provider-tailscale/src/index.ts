@@ -1,5 +1,13 @@
 export { createTailscaleProvider, type TailscaleProvider, TailscaleProviderOptions } from './provider.js';
-export { TAILSCALE_HINTS, TailscaleReason } from './reasons.js';
 export { HTTPS_PORTS, parseServeConfig, type ServeConfig, type ServeHandler, serveUrl, targetsPort } from './serve-config.js';
 export { parseStatus, parseVersion, stateReason, type TailscaleStatus } from './status.js';
-export { classifyStderr, runTailscale, TailscaleCliError, tailscaleBinary } from './tailscale-cli.js';
+export {
+  classifyStderr,
+  createTailscaleCli,
+  runTailscale,
+  TAILSCALE,
+  type TailscaleCli,
+  TailscaleCliError,
+  type TailscaleReason,
+  tailscaleBinary,
+} from './tailscale-cli.js';

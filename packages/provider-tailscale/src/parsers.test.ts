@@ -106,10 +106,10 @@ describe('serve config', () => {
 
 describe('reasons', () => {
   it('classifies the CLI wording, most specific first, else unknown', () => {
-    expect(classifyStderr("failed to connect to local tailscaled; it doesn't appear to be running")).toBe('not-running');
-    expect(classifyStderr('Access denied: serve config denied')).toBe('access-denied');
-    expect(classifyStderr('port 443 is already serving "tcp"')).toBe('port-in-use');
+    expect(classifyStderr("failed to connect to local tailscaled; it doesn't appear to be running")).toBe('tailscaled-not-running');
+    expect(classifyStderr('Access denied: serve config denied')).toBe('serve-access-denied');
+    expect(classifyStderr('port 443 is already serving "tcp"')).toBe('serve-port-in-use');
     expect(classifyStderr('port 8080 is not allowed for funnel')).toBe('funnel-port-not-allowed');
-    expect(classifyStderr('the moon is in the wrong phase')).toBe('unknown');
+    expect(classifyStderr('the moon is in the wrong phase')).toBe('tool-failed');
   });
 });

@@ -10,11 +10,10 @@ import {
   type ProviderHealth,
 } from '@endpointd/core';
 import * as z from 'zod';
-import { TAILSCALE_HINTS, type TailscaleReason } from './reasons.js';
-import { HTTPS_PORTS, parseServeConfig, type ServeConfig, serveUrl } from './serve-config.js';
+import { HTTPS_PORTS, type ServeConfig, serveUrl } from './serve-config.js';
 import { findMount, mountFromOwned, planExposure, removalArgs, type ServeMount, serveCandidates } from './serve-plan.js';
-import { funnelAllows, parseStatus, parseVersion, stateReason, type TailscaleStatus } from './status.js';
-import { runTailscale, SERVE_TIMEOUT_MS, TailscaleCliError, tailscaleBinary } from './tailscale-cli.js';
+import { funnelAllows, stateReason, type TailscaleStatus } from './status.js';
+import { createTailscaleCli, reasonOf, type runTailscale, SERVE_TIMEOUT_MS, type TailscaleReason, tailscaleHint } from './tailscale-cli.js';
 
 /** Options of the Tailscale provider. */
 export const TailscaleProviderOptions = z.object({
@@ -42,16 +41,9 @@ const FunnelOptions = z
   })
   .strict();
 
-const VERSION_TTL_MS = 10 * 60_000;
 const APPROVAL_LINK = /https:\/\/login\.tailscale\.com\/[^\s"'<>]+/;
 /** How long a waiting `serve` may block for an admin's approval before it is asked again. */
 const APPROVAL_WAIT_MS = 10 * 60_000;
-
-type Cached<T> = { at: number; value?: T; error?: TailscaleCliError; absent: boolean };
-
-function reasonOf(err: unknown): TailscaleReason {
-  return err instanceof TailscaleCliError ? err.reason : 'unknown';
-}
 
 /** The Tailscale provider, plus its MagicDNS name for other providers the daemon wires to it. */
 export interface TailscaleProvider extends Provider {
@@ -62,60 +54,19 @@ export interface TailscaleProvider extends Provider {
 /** Tailscale IP, MagicDNS, Serve and Funnel endpoints, and Serve/Funnel exposures, through the tailscale CLI. */
 export function createTailscaleProvider(
   options: TailscaleProviderOptions = {},
-  deps: { run?: typeof runTailscale; now?: () => number } = {},
+  deps: { run?: typeof runTailscale; now?: () => number; env?: NodeJS.ProcessEnv } = {},
 ): TailscaleProvider {
   const config = Object.freeze(TailscaleProviderOptions.parse(options));
-  const bin = config.bin ?? tailscaleBinary();
-  const run = deps.run ?? runTailscale;
-  const now = deps.now ?? Date.now;
-  let statusCache: Cached<TailscaleStatus> | null = null;
-  let serveCache: Cached<ServeConfig> | null = null;
-  let versionCache: Cached<string | null> | null = null;
-
-  // One cache rule for every read: fresh answers for cacheTtlMs, and when Tailscale is missing or
-  // its daemon is down, no new spawn for absentRecheckMs (a user's refresh shortens that to the TTL).
-  async function cachedRead<T>(
-    cache: Cached<T> | null,
-    set: (c: Cached<T>) => void,
-    args: string[],
-    parse: (s: string) => T,
-    fresh: boolean,
-    ttlMs = config.cacheTtlMs,
-  ): Promise<T> {
-    if (cache) {
-      const age = now() - cache.at;
-      const ttl = cache.absent ? (fresh ? config.cacheTtlMs : config.absentRecheckMs) : fresh ? 0 : ttlMs;
-      if (age < ttl) {
-        if (cache.error) throw cache.error;
-        return cache.value as T;
-      }
-    }
-    try {
-      const { stdout } = await run(bin, args);
-      let value: T;
-      try {
-        value = parse(stdout);
-      } catch (cause) {
-        throw new TailscaleCliError('bad-output', { subcommand: args.join(' '), exitCode: 0, durationMs: 0, stderrLength: 0, cause });
-      }
-      set({ at: now(), value, absent: false });
-      return value;
-    } catch (err) {
-      const error =
-        err instanceof TailscaleCliError
-          ? err
-          : new TailscaleCliError('unknown', { subcommand: args[0] ?? '', exitCode: null, durationMs: 0, stderrLength: 0, cause: err });
-      set({ at: now(), error, absent: error.reason === 'not-installed' || error.reason === 'not-running' });
-      throw error;
-    }
-  }
-
-  const readStatus = (fresh = false) =>
-    cachedRead(statusCache, (c) => (statusCache = c), ['status', '--json', '--peers=false'], parseStatus, fresh);
-  const readServe = (fresh = false) =>
-    cachedRead(serveCache, (c) => (serveCache = c), ['serve', 'status', '--json'], parseServeConfig, fresh);
-  // The version changes only with an upgrade: asked once every ten minutes at most.
-  const readVersion = () => cachedRead(versionCache, (c) => (versionCache = c), ['version'], parseVersion, false, VERSION_TTL_MS);
+  // Every CLI call goes through the adapter: cached, shared reads, one place for argv and errors.
+  const cli = createTailscaleCli({
+    cacheTtlMs: config.cacheTtlMs,
+    absentRecheckMs: config.absentRecheckMs,
+    ...(config.bin ? { bin: config.bin } : {}),
+    ...(deps.env ? { env: deps.env } : {}),
+    ...(deps.run ? { run: deps.run } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const { readStatus, readServe, readVersion } = cli;
 
   async function discover(ctx: DiscoverContext): Promise<DiscoverResult> {
     const { backend, scheme, fresh } = ctx;
@@ -124,10 +75,10 @@ export function createTailscaleProvider(
       status = await readStatus(fresh);
     } catch (err) {
       const reason = reasonOf(err);
-      return { candidates: [], unavailable: { reason, hint: TAILSCALE_HINTS[reason] } };
+      return { candidates: [], unavailable: { reason, hint: tailscaleHint(reason) } };
     }
     const down = stateReason(status.backendState);
-    if (down) return { candidates: [], unavailable: { reason: down, hint: TAILSCALE_HINTS[down] } };
+    if (down) return { candidates: [], unavailable: { reason: down, hint: tailscaleHint(down) } };
     const candidates: CandidateInput[] = [];
     for (const ip of [...status.ipv4, ...status.ipv6]) {
       candidates.push({
@@ -155,10 +106,10 @@ export function createTailscaleProvider(
     try {
       const [version, status] = await Promise.all([readVersion(), readStatus()]);
       const down = stateReason(status.backendState);
-      return { available: down === null, version: version ?? status.version, reason: down, hint: down ? TAILSCALE_HINTS[down] : null };
+      return { available: down === null, version: version ?? status.version, reason: down, hint: down ? tailscaleHint(down) : null };
     } catch (err) {
       const reason = reasonOf(err);
-      return { available: false, version: null, reason, hint: TAILSCALE_HINTS[reason] };
+      return { available: false, version: null, reason, hint: tailscaleHint(reason) };
     }
   }
 
@@ -174,7 +125,7 @@ export function createTailscaleProvider(
     let waitingForApproval = false;
 
     const fail = (reason: TailscaleReason, error?: string): 'failed' => {
-      ctx.update({ state: 'failed', reason, hint: TAILSCALE_HINTS[reason], error: error ?? reason });
+      ctx.update({ state: 'failed', reason, hint: tailscaleHint(reason, { detail: error ?? reason }), error: error ?? reason });
       return 'failed';
     };
     const record = (m: ServeMount | null) => {
@@ -189,7 +140,10 @@ export function createTailscaleProvider(
       signal.addEventListener('abort', onAbort, { once: true });
       const silence = setTimeout(() => watchdog.abort(), SERVE_TIMEOUT_MS);
       try {
-        await run(bin, [verb, '--bg', '--yes', `--https=${port}`, target], {
+        await cli.ensureServe({
+          funnel: isFunnel,
+          httpsPort: port,
+          target,
           timeoutMs: APPROVAL_WAIT_MS,
           signal: watchdog.signal,
           onStdout: (chunk) => {
@@ -201,7 +155,7 @@ export function createTailscaleProvider(
                 state: 'needs-approval',
                 approvalUrl: link,
                 reason: 'serve-not-enabled',
-                hint: TAILSCALE_HINTS['serve-not-enabled'],
+                hint: tailscaleHint('serve-not-enabled'),
               });
             }
           },
@@ -209,10 +163,10 @@ export function createTailscaleProvider(
         return 'done';
       } catch (err) {
         const reason = reasonOf(err);
-        if (reason === 'config-conflict') return 'waiting'; // someone else was writing: try again shortly
+        if (reason === 'serve-config-conflict') return 'waiting'; // someone else was writing: try again shortly
         // "foreground listener already exists for port N", "already serving TCP": a listener our
         // read did not show yet. The next port is tried, not this one again.
-        if (reason === 'port-in-use') return 'refused';
+        if (reason === 'serve-port-in-use') return 'refused';
         return reason;
       } finally {
         clearTimeout(silence);
@@ -229,8 +183,8 @@ export function createTailscaleProvider(
         return fail(reasonOf(err));
       }
       const down = stateReason(status.backendState);
-      if (down === 'starting') {
-        ctx.update({ state: 'starting', reason: down, hint: TAILSCALE_HINTS[down] });
+      if (down === 'tailscale-starting') {
+        ctx.update({ state: 'starting', reason: down, hint: tailscaleHint(down) });
         return 'waiting';
       }
       if (down) return fail(down);
@@ -286,11 +240,11 @@ export function createTailscaleProvider(
         // Exit 0 is not proof: confirm that the handler is really there.
         const confirmed = await readServe(true).catch(() => null);
         if (!confirmed || !findMount(confirmed, mount ?? { host, httpsPort: plan.port, mountPath: '/', target })) {
-          return waitingForApproval ? 'waiting' : fail('unknown', `${verb} exited without adding the handler`);
+          return waitingForApproval ? 'waiting' : fail('tool-failed', `${verb} exited without adding the handler`);
         }
         return activate({ host, httpsPort: plan.port, mountPath: '/', target, funnel: isFunnel, added: true });
       }
-      return fail('port-in-use', `tailscale refused every HTTPS port tried (${[...refused].join(', ')})`);
+      return fail('serve-port-in-use', `tailscale refused every HTTPS port tried (${[...refused].join(', ')})`);
     }
 
     function activate(m: ServeMount): 'active' {
@@ -334,7 +288,7 @@ export function createTailscaleProvider(
   async function removeMount(mount: ServeMount): Promise<void> {
     const current = await readServe(true).catch(() => null);
     const args = current ? removalArgs(current, mount) : null;
-    if (args) await run(bin, args).catch(() => undefined);
+    if (args) await cli.disableServe(args).catch(() => undefined);
   }
 
   /** The backend of an exposure is gone (removed from the config): remove its handler if endpointd added it. */

@@ -92,7 +92,7 @@ describe('choosing a port for an exposure', () => {
     const refused = plan('ip_host', serve(3000, { pinned: 443 }));
     expect(refused).toEqual({
       ok: false,
-      reason: 'port-in-use',
+      reason: 'serve-port-in-use',
       message: 'HTTPS port 443 already serves http://192.168.1.1:3000; Serve does not share it; 8443 is free',
     });
     expect(plan('foreground_session', serve(3000, { pinned: 443 }))).toMatchObject({

@@ -31,7 +31,9 @@ export interface ExposureWish {
   refused?: ReadonlySet<number>;
 }
 
-export type ExposurePlan = { ok: true; port: number; reuse: ServeHandler | null } | { ok: false; reason: 'port-in-use'; message: string };
+export type ExposurePlan =
+  | { ok: true; port: number; reuse: ServeHandler | null }
+  | { ok: false; reason: 'serve-port-in-use'; message: string };
 
 const ROOT = '/';
 
@@ -64,7 +66,7 @@ export function isPortFree(config: ServeConfig, port: number): boolean {
   return nodeListeners(config, port).length === 0 && !config.funnel.some((hp) => hp.endsWith(`:${port}`));
 }
 
-/** What holds a port, in the user's words (for the port-in-use message). */
+/** What holds a port, in the user's words (for the serve-port-in-use message). */
 export function describePort(config: ServeConfig, host: string, port: number): string {
   const parts: string[] = [];
   for (const l of nodeListeners(config, port)) {
@@ -97,7 +99,7 @@ export function planExposure(config: ServeConfig, wish: ExposureWish): ExposureP
     const free = wish.ports.find((p) => p !== port && !refused.has(p) && isPortFree(config, p));
     return {
       ok: false,
-      reason: 'port-in-use',
+      reason: 'serve-port-in-use',
       message: `HTTPS port ${port} already serves ${describePort(config, wish.host, port)}; ${kind} does not share it${free ? `; ${free} is free` : ''}`,
     };
   }
@@ -110,7 +112,7 @@ export function planExposure(config: ServeConfig, wish: ExposureWish): ExposureP
   }
   for (const port of order) if (!refused.has(port) && isPortFree(config, port)) return { ok: true, port, reuse: null };
   const held = order.map((p) => `${p}: ${refused.has(p) ? 'refused by tailscale' : describePort(config, wish.host, p)}`).join('; ');
-  return { ok: false, reason: 'port-in-use', message: `no HTTPS port is free for ${kind} (${held})` };
+  return { ok: false, reason: 'serve-port-in-use', message: `no HTTPS port is free for ${kind} (${held})` };
 }
 
 /** The handler an exposure recorded, if it is still there exactly as recorded (same target at the same mount). */

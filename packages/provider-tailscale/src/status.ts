@@ -98,13 +98,15 @@ export function parseStatus(stdout: string): TailscaleStatus {
 }
 
 /** Maps a BackendState that yields no endpoints to its reason. */
-export function stateReason(state: string): 'logged-out' | 'needs-machine-auth' | 'stopped' | 'starting' | 'not-running' | null {
+export function stateReason(
+  state: string,
+): 'logged-out' | 'needs-machine-auth' | 'tailscale-stopped' | 'tailscale-starting' | 'tailscaled-not-running' | null {
   switch (state) {
     case 'Running':
       return null;
     // ipn.State (tailscale ipn/backend.go): Starting is a running tailscaled still connecting.
     case 'Starting':
-      return 'starting';
+      return 'tailscale-starting';
     case 'NeedsLogin':
     case 'NoState':
     case 'InUseOtherUser':
@@ -112,9 +114,9 @@ export function stateReason(state: string): 'logged-out' | 'needs-machine-auth' 
     case 'NeedsMachineAuth':
       return 'needs-machine-auth';
     case 'Stopped':
-      return 'stopped';
+      return 'tailscale-stopped';
     default:
-      return 'not-running';
+      return 'tailscaled-not-running';
   }
 }
 

@@ -20,7 +20,7 @@ Options:
 
 function describe(d: DefaultResolution): string {
   const saved = d.requestedType ? `saved type ${d.requestedType}` : 'no saved type';
-  return `Default: ${d.type ?? 'none'} (${saved}${d.fallback ? ', fallback' : ''}). ${d.reason}\n`;
+  return `Default: ${d.type ?? 'none'} (${saved}${d.fallback ? ', fallback' : ''}). ${d.why}\n`;
 }
 
 /** `endpoints default`. */

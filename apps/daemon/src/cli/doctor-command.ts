@@ -78,7 +78,7 @@ export async function runDoctor(args: string[], out: NodeJS.WriteStream): Promis
     for (const x of exposures)
       lines.push(`  exposure ${x.type}: ${x.state}${x.error ? ` — ${x.error}` : ''}${x.hint ? ` — ${x.hint}` : ''}`);
     const d = list.default;
-    lines.push(`  default: ${d.type ?? 'none'} — ${d.reason}`);
+    lines.push(`  default: ${d.type ?? 'none'} — ${d.why}`);
   }
   const broken = reports.some(
     (r) => !r.list.endpoints.some((e) => e.status === 'verified' && e.type !== 'loopback' && !e.reports?.allFailed),

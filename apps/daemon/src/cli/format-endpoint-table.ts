@@ -87,7 +87,7 @@ export function formatEndpointTable(list: EndpointList, { all, palette: p }: Tab
   lines.push('');
   const d = list.default;
   const chosen = list.endpoints.find((e) => e.id === d.endpointId);
-  lines.push(chosen ? `Default: ${p.cyan(chosen.url)} (${d.type}). ${d.reason}` : `Default: none. ${d.reason}`);
+  lines.push(chosen ? `Default: ${p.cyan(chosen.url)} (${d.type}). ${d.why}` : `Default: none. ${d.why}`);
   // A provider whose tool is simply not installed is normal, shown with --all; other trouble always.
   const unusableProviders = list.providers.filter((r) => !r.available && (all || r.reason !== 'not-installed'));
   for (const r of unusableProviders) lines.push(p.yellow(`! provider ${r.id}: ${r.hint ?? r.reason}`));

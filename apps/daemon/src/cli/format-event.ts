@@ -16,7 +16,7 @@ export function formatEvent(e: DaemonEvent): string {
       return `${time()} endpoints ${list.backend}: ${summary}; default ${chosen ? `${chosen.url} (${chosen.type})` : 'none'}`;
     }
     case 'default':
-      return `${time()} default ${e.data.backend}: ${e.data.default.type ?? 'none'}${e.data.default.fallback ? ` (fallback: ${e.data.default.reason})` : ''} — ${e.data.why}`;
+      return `${time()} default ${e.data.backend}: ${e.data.default.type ?? 'none'}${e.data.default.fallback ? ` (fallback: ${e.data.default.why})` : ''} — ${e.data.why}`;
     case 'exposure': {
       const x = e.data;
       const detail =

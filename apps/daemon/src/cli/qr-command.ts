@@ -31,7 +31,7 @@ export async function runQr(args: string[], out: NodeJS.WriteStream): Promise<nu
   const endpoint = list.endpoints.find((e) => e.id === resolution.endpointId && (type === null || e.type === type));
   if (!endpoint) {
     process.stderr.write(
-      `endpoints qr: no verified ${type ?? 'default'} endpoint for "${name}". ${resolution.reason}\nRun \`endpoints doctor\` to see why.\n`,
+      `endpoints qr: no verified ${type ?? 'default'} endpoint for "${name}". ${resolution.why}\nRun \`endpoints doctor\` to see why.\n`,
     );
     return EXIT_FAILED;
   }

@@ -12,7 +12,7 @@ export const DefaultResolution = z.object({
   /** True when the saved type had no verified endpoint and another was chosen (or none). */
   fallback: z.boolean(),
   /** Why this endpoint was chosen, in one sentence. */
-  reason: z.string(),
+  why: z.string(),
 });
 export type DefaultResolution = z.infer<typeof DefaultResolution>;
 
@@ -34,7 +34,7 @@ export const ProviderReport = z.object({
   durationMs: z.number().nonnegative(),
   candidates: z.number().int().nonnegative(),
   /** Null when available. */
-  reason: z.string().nullable(),
+  reason: Reason.nullable(),
   hint: z.string().nullable(),
   /** Candidates it proposed that were not usable (a malformed URL, an unknown type), left out of the list with why. */
   invalid: z.array(z.object({ url: z.string(), why: z.string() })).default([]),

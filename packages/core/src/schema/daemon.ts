@@ -3,6 +3,7 @@ import { EndpointList } from './api.js';
 import { Backend, BackendName } from './backend.js';
 import { EndpointType } from './endpoint.js';
 import { Exposure, ExposureOptions, ExposureType, OwnedSetup } from './exposure.js';
+import { Reason, StoredReason } from './reason.js';
 
 /** A third-party provider module named in the config: an npm package name or a path. */
 export const PluginSpec = z.union([
@@ -73,7 +74,7 @@ export const ExposureRecord = z.object({
    * Present when the exposure failed for a reason that retrying cannot fix (tool missing, bad
    * credentials): it is shown as failed and not started again until the user enables it again.
    */
-  failed: z.object({ reason: z.string(), error: z.string().optional(), hint: z.string().optional(), at: z.string() }).optional(),
+  failed: z.object({ reason: StoredReason, error: z.string().optional(), hint: z.string().optional(), at: z.string() }).optional(),
   /** Durable setup the provider added (ExposureUpdate.owned), removed by Provider.cleanup if the backend goes away. */
   owned: OwnedSetup.optional(),
 });
@@ -140,7 +141,7 @@ export const ProviderStatus = z.object({
   available: z.boolean(),
   /** Version of the tool behind the provider; null when not applicable or unknown. */
   version: z.string().nullable(),
-  reason: z.string().nullable(),
+  reason: Reason.nullable(),
   hint: z.string().nullable(),
   /** "builtin", or the plugin module it was loaded from. */
   source: z.string(),
@@ -166,5 +167,5 @@ export const BackendSnapshot = z.object({
 export type BackendSnapshot = z.infer<typeof BackendSnapshot>;
 
 /** `reset` event: the missed events cannot be replayed (the daemon restarted, or too many passed); snapshots follow. */
-export const StreamReset = z.object({ reason: z.enum(['daemon-restarted', 'too-far-behind']) });
+export const StreamReset = z.object({ reason: Reason.extract(['daemon-restarted', 'too-far-behind']) });
 export type StreamReset = z.infer<typeof StreamReset>;

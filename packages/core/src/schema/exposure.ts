@@ -47,8 +47,8 @@ export const Exposure = z.object({
   expiresAt: z.string().optional(),
   /** Present when needs-approval: where the user approves (e.g. Tailscale's admin consent). */
   approvalUrl: z.string().optional(),
-  /** Present when failed. */
-  reason: z.string().optional(),
+  /** Present when failed, or starting again after a failure: why, from the closed set (README “Reasons”). */
+  reason: Reason.optional(),
   error: z.string().optional(),
   hint: z.string().optional(),
   updatedAt: z.string(),
@@ -65,7 +65,7 @@ export const ExposureUpdate = z.object({
   /** The URL clients use, once known; verified by core before the exposure is called active. */
   url: z.string().optional(),
   approvalUrl: z.string().optional(),
-  reason: z.union([Reason, z.string()]).optional(),
+  reason: Reason.optional(),
   error: z.string().optional(),
   hint: z.string().optional(),
   /** With state "failed": retrying cannot help (tool missing, credentials refused); supervision stops until enabled again. */
