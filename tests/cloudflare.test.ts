@@ -11,7 +11,7 @@ import { tag } from './helpers/list.js';
 import { addNamespace, deleteNamespace } from './helpers/netns.js';
 import { backendPool, inNamespace, type RunningBackend } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
-import { createTestCa } from './helpers/test-ca.js';
+import { createTestCa, issueCert, type TestCa } from './helpers/test-ca.js';
 
 const unavailable = netnsUnavailableReason();
 const Exposures = z.object({ exposures: z.array(Exposure) });
@@ -31,6 +31,7 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
   let daemon: RunningDaemon;
   let home: string;
   let userHome: string;
+  let ca: TestCa;
   const pool = backendPool();
 
   const start = async (extraEnv: Record<string, string> = {}) =>
@@ -59,7 +60,8 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
   beforeAll(async () => {
     ns = await addNamespace(`epd-${tag('cf')}`);
     backend = await pool.start(ns, ['--host', '127.0.0.1', '--id', 'cf-app']);
-    cf = await setupFakeCloudflare(ns, await createTestCa());
+    ca = await createTestCa();
+    cf = await setupFakeCloudflare(ns, ca);
     home = tempHome();
     userHome = tempHome();
     // A user's own cloudflared config: without endpointd's private --config it would win over --url.
@@ -184,6 +186,30 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
     expect((await disable('cloudflare-quick')).json()).toMatchObject({ state: 'stopped' });
     expect(alive(pid ?? 0)).toBe(false);
     expect(tunnelPid()).toBeNull();
+  });
+
+  it('tunnels a TLS-only backend as https, verifying its certificate (issue 15.3)', async () => {
+    const cert = await issueCert(ca, 'secure', ['localhost', '127.0.0.1']);
+    const secure = await pool.start(ns, ['--host', '127.0.0.1', '--id', 'cf-secure', '--tls', `${cert.cert},${cert.key}`]);
+    const added = await requestOne(daemon, {
+      method: 'POST',
+      path: '/v1/backends',
+      body: JSON.stringify({ name: 'secure', port: secure.port }),
+    });
+    expect(added.status).toBe(201);
+    const path = '/v1/backends/secure/exposures';
+    expect((await requestOne(daemon, { method: 'POST', path, body: JSON.stringify({ type: 'cloudflare-quick' }) })).status).toBe(202);
+    const deadline = Date.now() + 20_000;
+    let x: Exposure | undefined;
+    while (Date.now() < deadline) {
+      x = Exposures.parse((await requestOne(daemon, { path })).json()).exposures.find((e) => e.type === 'cloudflare-quick');
+      if (x?.state === 'active' || x?.state === 'failed') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Proxied as plain http it would meet a TLS port and fail with the edge's 502.
+    expect(x).toMatchObject({ state: 'active', endpoint: { status: 'verified' } });
+    expect(cf.invocations().some((argv) => argv.join(' ').includes(`--url https://localhost:${secure.port}`))).toBe(true);
+    await requestOne(daemon, { method: 'DELETE', path: '/v1/backends/secure' });
   });
 
   for (const [scenario, reason] of [

@@ -9,7 +9,7 @@ import { tag } from './helpers/list.js';
 import { addVirtualInterfaces, createLanTopology, type LanTopology } from './helpers/netns.js';
 import { backendPool, type RunningBackend } from './helpers/processes.js';
 import { netnsUnavailableReason } from './helpers/require-root.js';
-import { createTestCa } from './helpers/test-ca.js';
+import { createTestCa, issueCert, type TestCa } from './helpers/test-ca.js';
 
 const unavailable = netnsUnavailableReason();
 const Providers = z.object({ providers: z.array(ProviderStatus) });
@@ -23,6 +23,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
   let home: string;
   const pool = backendPool();
   let tsIps: { tailscaleV4: string; tailscaleV6: string };
+  let ca: TestCa;
 
   const start = async (extraEnv: Record<string, string> = {}) =>
     await startDaemon(t.host, ['--backend', `app=${backend.port}`], { home, env: { ...ts.env, ...extraEnv } });
@@ -48,7 +49,8 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     tsIps = await addVirtualInterfaces(t.host);
     backend = await pool.start(t.host, ['--host', '::', '--id', 'ts-app']);
     other = await pool.start(t.host, ['--host', '127.0.0.1', '--id', 'ts-other']);
-    ts = await setupFakeTailscale(t.host, await createTestCa(), tsIps.tailscaleV4, tsIps.tailscaleV6, [backend.port, other.port]);
+    ca = await createTestCa();
+    ts = await setupFakeTailscale(t.host, ca, tsIps.tailscaleV4, tsIps.tailscaleV6, [backend.port, other.port]);
     home = tempHome();
     daemon = await start();
   });
@@ -103,6 +105,34 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     expect((await disable('tailscale-serve')).json()).toMatchObject({ state: 'stopped' });
     const web = ts.serveConfig().Web as Record<string, unknown>;
     expect(Object.keys(web)).toEqual([`${TS_NAME}:10000`]); // the other program's handler is intact
+  });
+
+  it('serves a TLS-only backend through an https target, its certificate verified (issue 15.3)', async () => {
+    const cert = await issueCert(ca, 'secure', ['localhost', '127.0.0.1']);
+    const secure = await pool.start(t.host, ['--host', '127.0.0.1', '--id', 'ts-secure', '--tls', `${cert.cert},${cert.key}`]);
+    const added = await requestOne(daemon, {
+      method: 'POST',
+      path: '/v1/backends',
+      body: JSON.stringify({ name: 'secure', port: secure.port }),
+    });
+    expect(added.status).toBe(201);
+    const path = '/v1/backends/secure/exposures';
+    expect((await requestOne(daemon, { method: 'POST', path, body: JSON.stringify({ type: 'tailscale-serve' }) })).status).toBe(202);
+    const deadline = Date.now() + 15_000;
+    let x: Exposure | undefined;
+    while (Date.now() < deadline) {
+      x = z
+        .object({ exposures: z.array(Exposure) })
+        .parse((await requestOne(daemon, { path })).json())
+        .exposures.find((e) => e.type === 'tailscale-serve');
+      if (x?.state === 'active' || x?.state === 'failed') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Proxied as http://127.0.0.1 it would meet a TLS port: the serve proxy's 502, never verified.
+    expect(x).toMatchObject({ state: 'active', endpoint: { status: 'verified' } });
+    expect(JSON.stringify(ts.serveConfig())).toContain(`"Proxy":"https://localhost:${secure.port}"`);
+    expect((await requestOne(daemon, { method: 'DELETE', path: `${path}/tailscale-serve` })).status).toBe(200);
+    await requestOne(daemon, { method: 'DELETE', path: '/v1/backends/secure' });
   });
 
   it('refuses a pinned port another target uses, naming a free one, and picks a free port when not pinned', async () => {

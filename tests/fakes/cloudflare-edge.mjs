@@ -41,8 +41,21 @@ const server = https.createServer({ cert: readFileSync(values.cert), key: readFi
     return;
   }
   const origin = new URL(route.origin);
-  const up = http.request(
-    { host: origin.hostname, port: origin.port, path: req.url, method: req.method, headers: { ...req.headers, 'cf-ray': 'fake-ray' } },
+  // An https service is dialled with TLS and its certificate verified against the system pool
+  // (plus Cloudflare's roots), for the URL's host unless originServerName says otherwise; nothing
+  // skips that unless noTLSVerify is set (cloudflared tlsconfig/certreloader.go LoadCustomOriginCA,
+  // ingress/origin_service.go, ingress/config.go NoTLSVerify). Here the "system pool" is Node's,
+  // with the test CA through NODE_EXTRA_CA_CERTS. A failed handshake is the edge's 502.
+  const client = origin.protocol === 'https:' ? https : http;
+  const up = client.request(
+    {
+      host: origin.hostname,
+      port: origin.port,
+      path: req.url,
+      method: req.method,
+      headers: { ...req.headers, 'cf-ray': 'fake-ray' },
+      ...(origin.protocol === 'https:' ? { servername: origin.hostname } : {}),
+    },
     (r) => {
       res.writeHead(r.statusCode ?? 502, { ...r.headers, server: 'cloudflare' });
       r.pipe(res);

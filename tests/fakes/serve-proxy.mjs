@@ -83,6 +83,10 @@ function onRequest(req, res) {
       headers: req.headers,
       // https+insecure means exactly that: the origin's certificate is not checked.
       ...(t.scheme === 'https+insecure' ? { rejectUnauthorized: false } : {}),
+      // An https target is verified for its own host, not the client's Host header: tailscale's
+      // reverse proxy is Go's http.Transport (ipn/ipnlocal/serve.go reverseProxy), whose TLS
+      // ServerName is the target URL's host. Node would otherwise take it from the Host header.
+      ...(t.scheme.startsWith('https') && !/^[\d.]+$|:/.test(t.host) ? { servername: t.host } : {}),
     },
     (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);

@@ -39,7 +39,8 @@ export async function setupFakeCloudflare(ns: string, ca: TestCa, options: { edg
     '--dir',
     state,
   ]);
-  const edge: ResultPromise = execa(cmd, argv, { reject: false, buffer: false });
+  // The test CA is in the "system pool" the origin proxy verifies https services against.
+  const edge: ResultPromise = execa(cmd, argv, { reject: false, buffer: false, env: { NODE_EXTRA_CA_CERTS: ca.caCert } });
   const port = await new Promise<number>((resolve, reject) => {
     edge.stdout?.once('data', (c: Buffer) => resolve(Number(/ready (\d+)/.exec(c.toString())?.[1])));
     void edge.then(() => reject(new Error('fake edge exited')));

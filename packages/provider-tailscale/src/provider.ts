@@ -6,6 +6,7 @@ import {
   type ExposeContext,
   type ExposureStopReason,
   formatUrlHost,
+  originFor,
   type Provider,
   type ProviderHealth,
 } from '@endpointd/core';
@@ -118,7 +119,8 @@ export function createTailscaleProvider(
     const isFunnel = ctx.type === 'tailscale-funnel';
     const pinned = (isFunnel ? FunnelOptions : ServeOptions).parse(ctx.options).httpsPort;
     const verb = isFunnel ? 'funnel' : 'serve';
-    const target = `http://127.0.0.1:${backend.port}`;
+    // Set at each attempt from the backend's scheme: a TLS-only backend is proxied as https.
+    let target = originFor(backend.port, 'http');
     // What this exposure holds in the serve config; restored from state after a restart, so a
     // handler added before it is still known as endpointd's own.
     let mount: ServeMount | null = mountFromOwned(ctx.owned);
@@ -176,6 +178,7 @@ export function createTailscaleProvider(
 
     // One attempt: checks, the port, the CLI call, and confirmation that the handler exists.
     async function apply(): Promise<'active' | 'waiting' | 'failed'> {
+      target = originFor(backend.port, await ctx.backendScheme());
       let status: TailscaleStatus;
       try {
         status = await readStatus(true);
