@@ -1,5 +1,6 @@
 import { type FieldIssue, fillTemplate } from '@endpointd/core';
 import { ApiFailure } from './api-failure.js';
+import type { DomainError, DomainErrorKind } from './domain-errors.js';
 
 interface ErrorSpec {
   /** The HTTP status; null for a problem reported in GET /v1/health rather than answered. */
@@ -109,6 +110,24 @@ export function apiError(code: AnsweredCode, vars: Vars = {}, extra: { hint?: st
   const spec: ErrorSpec = API_ERRORS[code];
   const hint = extra.hint ?? (spec.hint === null ? undefined : fillTemplate(spec.hint, vars));
   return new ApiFailure(spec.status ?? 500, code, fillTemplate(spec.message, vars), hint, extra.issues);
+}
+
+/** Which answer each refusal of the daemon's own parts gets. */
+export const DOMAIN_ERRORS = {
+  'backend-not-found': 'ENDPOINTD_BACKEND_NOT_FOUND',
+  'backend-exists': 'ENDPOINTD_BACKEND_EXISTS',
+  'too-many-backends': 'ENDPOINTD_TOO_MANY_BACKENDS',
+  'backend-not-removable': 'ENDPOINTD_BACKEND_NOT_REMOVABLE',
+  'exposure-unsupported': 'ENDPOINTD_EXPOSURE_UNSUPPORTED',
+  'exposure-not-found': 'ENDPOINTD_EXPOSURE_NOT_FOUND',
+  'invalid-exposure-options': 'ENDPOINTD_VALIDATION',
+  'stop-failed': 'ENDPOINTD_STOP_FAILED',
+  'not-discovered': 'ENDPOINTD_NOT_DISCOVERED',
+} as const satisfies Record<DomainErrorKind, AnsweredCode>;
+
+/** A domain refusal as the API answers it. */
+export function fromDomainError(err: DomainError): ApiFailure {
+  return apiError(DOMAIN_ERRORS[err.kind], err.vars, err.extra);
 }
 
 /** A problem for GET /v1/health, in the same table's words. */

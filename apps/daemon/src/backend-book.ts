@@ -1,5 +1,5 @@
 import { Backend, type BackendInfo, type DaemonState, type EndpointType, type ExposureRecord } from '@endpointd/core';
-import { apiError } from './api-errors.js';
+import { DomainError } from './domain-errors.js';
 import type { StateStore } from './state-store.js';
 
 export interface StaticBackend {
@@ -50,7 +50,7 @@ export function createBackendBook(
     const found = find(name);
     if (!found) {
       const known = list().map((b) => b.name);
-      throw apiError('ENDPOINTD_BACKEND_NOT_FOUND', { name }, known.length ? { hint: `Known backends: ${known.join(', ')}.` } : {});
+      throw new DomainError('backend-not-found', { name }, known.length ? { hint: `Known backends: ${known.join(', ')}.` } : {});
     }
     return found;
   }
@@ -79,10 +79,10 @@ export function createBackendBook(
       const backend = Backend.parse(input);
       return mutate((d) => {
         if (staticByName.has(backend.name) || d.backends.some((b) => b.name === backend.name)) {
-          throw apiError('ENDPOINTD_BACKEND_EXISTS', { name: backend.name });
+          throw new DomainError('backend-exists', { name: backend.name });
         }
         if (staticByName.size + d.backends.length >= maxBackends) {
-          throw apiError('ENDPOINTD_TOO_MANY_BACKENDS', { max: maxBackends });
+          throw new DomainError('too-many-backends', { max: maxBackends });
         }
         d.backends.push(backend);
         return { ...backend, source: 'api' as const };
@@ -92,7 +92,7 @@ export function createBackendBook(
       return mutate(async (d) => {
         const found = get(name);
         if (found.source !== 'api') {
-          throw apiError('ENDPOINTD_BACKEND_NOT_REMOVABLE', { name, source: found.source === 'flag' ? '--backend' : 'the config file' });
+          throw new DomainError('backend-not-removable', { name, source: found.source === 'flag' ? '--backend' : 'the config file' });
         }
         await beforeRemove?.(found);
         d.backends = d.backends.filter((b) => b.name !== name);

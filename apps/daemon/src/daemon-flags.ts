@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Backend, classifyAddress } from '@endpointd/core';
+import { Backend, classifyAddress, formatZodError } from '@endpointd/core';
 import { UsageError } from './cli/usage-error.js';
 
 export { DEFAULT_LISTEN } from './client/daemon-address.js';
@@ -22,7 +22,6 @@ export function parseBackendFlag(value: string, command = ''): Backend {
   const m = /^([^=]+)=(\d{1,5})$/.exec(value);
   if (!m) throw new UsageError(`--backend must be NAME=PORT, got "${value}"`, command);
   const parsed = Backend.safeParse({ name: m[1], port: Number(m[2]) });
-  if (!parsed.success)
-    throw new UsageError(`--backend ${value}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, command);
+  if (!parsed.success) throw new UsageError(`--backend ${value}: ${formatZodError(parsed.error)}`, command);
   return parsed.data;
 }

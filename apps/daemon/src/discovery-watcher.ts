@@ -1,7 +1,7 @@
 import { type BackendInfo, createServiceDiscovery, type DiscoveredService, readSocketStats, type ServiceDiscovery } from '@endpointd/core';
-import { apiError } from './api-errors.js';
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
+import { DomainError } from './domain-errors.js';
 
 /**
  * How often the socket statistics are checked (~0.05 ms): when they change, the listening
@@ -98,7 +98,7 @@ export function createDiscoveryWatcher(deps: {
           ? services.find((s) => s.port === request.port && (request.pid === undefined || s.pid === request.pid))
           : services.find((s) => s.pid === request.pid);
       if (!found) {
-        throw apiError('ENDPOINTD_NOT_DISCOVERED', {
+        throw new DomainError('not-discovered', {
           which: request.port !== undefined ? `on port ${request.port}` : `of pid ${request.pid}`,
         });
       }

@@ -16,9 +16,9 @@ import {
   type Registry,
   redactSecrets,
 } from '@endpointd/core';
-import { apiError } from './api-errors.js';
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
+import { DomainError } from './domain-errors.js';
 
 /** A new HTTPS name can take a while to get its certificate: verification is retried this long. */
 export const EXPOSURE_VERIFY_WINDOW_MS = 30_000;
@@ -82,7 +82,7 @@ export function createExposureManager(deps: {
   function providerFor(type: ExposureType): Provider {
     const provider = deps.providers.find((p) => p.exposureTypes?.includes(type) && p.expose);
     if (!provider) {
-      throw apiError('ENDPOINTD_EXPOSURE_UNSUPPORTED', { type });
+      throw new DomainError('exposure-unsupported', { type });
     }
     return provider;
   }
@@ -299,7 +299,7 @@ export function createExposureManager(deps: {
     const parsed = schema.safeParse(options ?? {});
     if (!parsed.success) {
       const issues = fieldIssues(parsed.error).map((i) => ({ ...i, path: ['options', ...i.path] }));
-      throw apiError('ENDPOINTD_VALIDATION', { detail: formatIssues(issues) }, { issues });
+      throw new DomainError('invalid-exposure-options', { detail: formatIssues(issues) }, { issues });
     }
     return parsed.data as Record<string, unknown>;
   }
@@ -363,13 +363,13 @@ export function createExposureManager(deps: {
       const run = running.get(k);
       const wasFailed = failed.get(k);
       if (!run && !wasFailed && !deps.book.exposureRecords().some((r) => r.backend === backendName && r.type === type)) {
-        throw apiError('ENDPOINTD_EXPOSURE_NOT_FOUND', { type, backend: backendName });
+        throw new DomainError('exposure-not-found', { type, backend: backendName });
       }
       await deps.book.updateExposureRecords((records) => records.filter((r) => !(r.backend === backendName && r.type === type)));
       failed.delete(k);
       if (!run) return { backend: backendName, type, provider: wasFailed?.provider ?? 'none', state: 'stopped', updatedAt: now() };
       const outcome = await stop(run, 'disabled');
-      if (!outcome.stopped) throw apiError('ENDPOINTD_STOP_FAILED', { detail: outcome.error });
+      if (!outcome.stopped) throw new DomainError('stop-failed', { detail: outcome.error });
       return run.exposure;
     },
     async stopAll(backendName) {

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type PluginSpec, type Provider, ProviderShape } from '@endpointd/core';
+import { formatZodError, type PluginSpec, type Provider, ProviderShape } from '@endpointd/core';
 
 /** A provider module loaded from the config. */
 export interface LoadedPlugin {
@@ -61,7 +61,7 @@ export async function loadPlugins(
     }
     const parsed = ProviderShape.safeParse(candidate);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'provider'}: ${i.message}`).join('; ');
+      const issues = formatZodError(parsed.error, (path) => path.join('.') || 'provider');
       failures.push({
         source: module,
         reason: 'plugin-invalid',

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Backend, DaemonState, EMPTY_STATE, EndpointType, ExposureRecord } from '@endpointd/core';
+import { Backend, DaemonState, EMPTY_STATE, EndpointType, ExposureRecord, formatZodError } from '@endpointd/core';
 import * as z from 'zod';
 import { writeFileAtomic } from './atomic-file.js';
 import { HOME_FILES } from './home.js';
@@ -53,10 +53,7 @@ export interface StateStore {
 
 function describe(err: unknown): string {
   if (err instanceof SyntaxError) return `not valid JSON (${err.message})`;
-  if (err && typeof err === 'object' && 'issues' in err) {
-    const issues = (err as { issues: Array<{ path: PropertyKey[]; message: string }> }).issues;
-    return `does not match the state schema: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
-  }
+  if (err instanceof z.ZodError) return `does not match the state schema: ${formatZodError(err, (path) => path.join('.') || '(root)')}`;
   return err instanceof Error ? err.message : String(err);
 }
 

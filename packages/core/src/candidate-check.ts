@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type CandidateInput, normalizeBaseUrl } from './endpoint.js';
 import { EndpointType, Scope } from './schema/endpoint.js';
 import { Reason } from './schema/reason.js';
+import { formatZodError } from './zod-issues.js';
 
 /** What a provider (a plugin included) may propose: checked before anything is built or probed. */
 const CandidateShape = z.object({
@@ -26,8 +27,7 @@ export function checkCandidate(raw: unknown, allowedTypes: readonly string[]): C
   const rawUrl = typeof (raw as { url?: unknown } | null)?.url === 'string' ? String((raw as { url: string }).url).slice(0, 200) : '';
   const parsed = CandidateShape.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, url: rawUrl, why: `${issue?.path.join('.') || 'candidate'}: ${issue?.message ?? 'invalid'}` };
+    return { ok: false, url: rawUrl, why: formatZodError(parsed.error, (path) => path.join('.') || 'candidate') };
   }
   const candidate = parsed.data as CandidateInput;
   if (!allowedTypes.includes(candidate.type))

@@ -1,8 +1,9 @@
 import { formatIssues, plainMessage } from '@endpointd/core';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { apiError } from '../api-errors.js';
+import { apiError, fromDomainError } from '../api-errors.js';
 import { ApiFailure } from '../api-failure.js';
+import { DomainError } from '../domain-errors.js';
 import { StateWriteError } from '../state-store.js';
 
 interface ValidationItem {
@@ -22,6 +23,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     });
   app.setErrorHandler((err: FastifyError | ApiFailure, req, reply) => {
     if (err instanceof ApiFailure) return send(reply, err);
+    if (err instanceof DomainError) return send(reply, fromDomainError(err));
     if (err instanceof StateWriteError) {
       req.log.error({ errno: err.errno, file: err.file }, 'state not saved');
       return send(reply, apiError('ENDPOINTD_STATE_NOT_SAVED', { detail: err.hint }));
