@@ -30,6 +30,8 @@ export interface AppOptions {
   allowedOrigins?: readonly string[];
   /** @default false (no logging) */
   logger?: FastifyBaseLogger | false;
+  /** Where the built console is; null: not built. @default beside the daemon's bundle */
+  consoleDir?: string | null;
 }
 
 /** Builds the HTTP API on a daemon; `server.ts` listens. */
@@ -104,7 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(exposureRoutes, { daemon });
   await app.register(eventRoutes, { daemon });
   await app.register(discoveredRoutes, { daemon });
-  await app.register(consoleRoutes, { daemon, tokens });
+  await app.register(consoleRoutes, { daemon, tokens, ...(options.consoleDir !== undefined ? { dir: options.consoleDir } : {}) });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -54,8 +54,9 @@ const sessionCookie = (value: string, maxAgeS: number) =>
   `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAgeS}`;
 
 /** The web console: its page, the one-time login, console sessions and token rotation. */
-export const consoleRoutes: FastifyPluginAsyncZod<{ daemon: Daemon; tokens: TokenHolder }> = async (app, { daemon, tokens }) => {
-  const dir = consoleDir();
+export const consoleRoutes: FastifyPluginAsyncZod<{ daemon: Daemon; tokens: TokenHolder; dir?: string | null }> = async (app, options) => {
+  const { daemon, tokens } = options;
+  const dir = options.dir === undefined ? consoleDir() : options.dir;
   const cache = new Map<string, Buffer>();
   const tags = ['console'];
   const bearerOnly = (session: string | null, what: string) => {

@@ -31,7 +31,7 @@ export function tempHome(): string {
 }
 
 export async function startInProcess(
-  options: { home?: string; backends?: StaticBackend[]; providers?: Provider[] } & Partial<DaemonOptions> = {},
+  options: { home?: string; backends?: StaticBackend[]; providers?: Provider[]; consoleDir?: string | null } & Partial<DaemonOptions> = {},
 ): Promise<InProcessDaemon> {
   const home = options.home ?? tempHome();
   const token = ensureToken(home);
@@ -47,6 +47,7 @@ export async function startInProcess(
   const app = await buildApp({
     daemon,
     token,
+    ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
     get port() {
       return port;
     },
