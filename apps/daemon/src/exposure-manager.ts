@@ -1,6 +1,5 @@
 import {
   type Backend,
-  delay,
   type Exposure,
   type ExposureRecord,
   type ExposureRequest,
@@ -19,6 +18,10 @@ import {
 import type { BackendBook } from './backend-book.js';
 import type { DaemonEmitter } from './daemon-events.js';
 import { DomainError } from './domain-errors.js';
+import { armExpiry } from './exposures/expiry-timer.js';
+import { planRestore, withoutRecord } from './exposures/exposure-records.js';
+import { applyExposurePatch } from './exposures/exposure-state.js';
+import { verifyExposureUrl } from './exposures/verify-exposure.js';
 
 /** A new HTTPS name can take a while to get its certificate: verification is retried this long. */
 export const EXPOSURE_VERIFY_WINDOW_MS = 30_000;
@@ -37,8 +40,8 @@ interface Running {
   generation: number;
   /** What went wrong while the provider tore the exposure down. */
   stopError?: string;
-  /** Stops it when an expiry was given. */
-  expiryTimer?: NodeJS.Timeout;
+  /** Cancels the expiry, when one was given. */
+  cancelExpiry?: () => void;
 }
 
 /** What stopping one exposure came to. */
@@ -60,8 +63,6 @@ export interface ExposureManager {
 }
 
 const key = (backend: string, type: string) => `${backend}\n${type}`;
-/** setTimeout's longest delay (2^31 - 1 ms). */
-const MAX_TIMER_MS = 2_147_483_647;
 const now = () => new Date().toISOString();
 
 export function createExposureManager(deps: {
@@ -88,43 +89,36 @@ export function createExposureManager(deps: {
   }
 
   function publish(run: Running, patch: Partial<Exposure>): void {
-    // Child output and tool errors may quote a secret: never pass one on.
-    for (const k of ['error', 'hint'] as const) if (typeof patch[k] === 'string') patch[k] = redactSecrets(patch[k]);
-    run.exposure = { ...run.exposure, ...patch, updatedAt: now() };
-    for (const k of ['endpoint', 'approvalUrl', 'reason', 'error', 'hint'] as const)
-      if (patch[k] === undefined && k in patch) delete run.exposure[k];
+    run.exposure = applyExposurePatch(run.exposure, patch, now());
     deps.events.emit('exposure', run.exposure);
   }
 
   async function verifyUrl(run: Running, backend: Backend, url: string, generation: number): Promise<void> {
-    const deadline = Date.now() + verifyWindowMs;
-    for (;;) {
-      const [endpoint] = await deps.registry.verify(
-        backend,
-        [{ provider: run.provider.id, type: run.type, url, label: run.type }],
-        run.controller.signal,
-      );
-      if (run.controller.signal.aborted || generation !== run.generation) return;
-      if (endpoint?.status === 'verified') {
-        publish(run, { state: 'active', endpoint, approvalUrl: undefined, reason: undefined, error: undefined, hint: undefined });
-        deps.onEndpointsChanged(run.backend);
-        return;
-      }
-      if (Date.now() >= deadline) {
-        const v = endpoint?.verification;
-        const error = v?.error ?? 'not verified';
-        publish(run, {
-          state: 'failed',
-          endpoint: undefined,
-          reason: v?.reason ?? 'exposure-unverified',
-          error,
-          // Every reason a client sees comes with something to do.
-          hint: v?.hint ?? formatHint('exposure-unverified', { seconds: Math.round(verifyWindowMs / 1000), detail: error }),
-        });
-        return;
-      }
-      await delay(EXPOSURE_VERIFY_INTERVAL_MS, run.controller.signal);
+    const verdict = await verifyExposureUrl({
+      registry: deps.registry,
+      backend,
+      providerId: run.provider.id,
+      type: run.type,
+      url,
+      signal: run.controller.signal,
+      windowMs: verifyWindowMs,
+      intervalMs: EXPOSURE_VERIFY_INTERVAL_MS,
+      stale: () => generation !== run.generation,
+    });
+    if (verdict.ok === null) return;
+    if (verdict.ok) {
+      publish(run, {
+        state: 'active',
+        endpoint: verdict.endpoint,
+        approvalUrl: undefined,
+        reason: undefined,
+        error: undefined,
+        hint: undefined,
+      });
+      deps.onEndpointsChanged(run.backend);
+      return;
     }
+    publish(run, { state: 'failed', endpoint: undefined, reason: verdict.reason, error: verdict.error, hint: verdict.hint });
   }
 
   /** Retrying cannot fix it: stop supervising, remember it as failed, and say so once. */
@@ -212,7 +206,8 @@ export function createExposureManager(deps: {
         ...(expiresAt ? { expiresAt } : {}),
       },
     };
-    if (expiresAt) scheduleExpiry(run, Date.parse(expiresAt));
+    // At expiry it is stopped as a disable would (record removed, what it added removed), reason "expired".
+    if (expiresAt) run.cancelExpiry = armExpiry(Date.parse(expiresAt), () => void expire(run));
     failed.delete(key(backend.name, type));
     running.set(key(backend.name, type), run);
     deps.events.emit('exposure', run.exposure);
@@ -242,34 +237,14 @@ export function createExposureManager(deps: {
     return run;
   }
 
-  /**
-   * Stops the exposure when its time is up: the same as a disable (record removed, what it added
-   * removed), announced as stopped with reason "expired". Long delays are re-armed in steps, as
-   * timers hold at most ~24.8 days.
-   */
-  function scheduleExpiry(run: Running, at: number): void {
-    const arm = (): void => {
-      const left = at - Date.now();
-      if (left > MAX_TIMER_MS) {
-        run.expiryTimer = setTimeout(arm, MAX_TIMER_MS);
-      } else {
-        run.expiryTimer = setTimeout(() => void expire(run), Math.max(0, left));
-      }
-      run.expiryTimer.unref();
-    };
-    arm();
-  }
-
   async function expire(run: Running): Promise<void> {
     if (running.get(key(run.backend, run.type)) !== run) return;
-    await deps.book
-      .updateExposureRecords((records) => records.filter((r) => !(r.backend === run.backend && r.type === run.type)))
-      .catch(() => undefined); // not saved: the next start finds it expired and drops it
+    await deps.book.updateExposureRecords((records) => withoutRecord(records, run.backend, run.type)).catch(() => undefined); // not saved: the next start finds it expired and drops it
     await stop(run, 'disabled', 'expired');
   }
 
   async function stop(run: Running, reason: ExposureStopReason, why?: Reason): Promise<StopOutcome> {
-    clearTimeout(run.expiryTimer);
+    run.cancelExpiry?.();
     run.controller.abort(reason);
     running.delete(key(run.backend, run.type));
     let timer: NodeJS.Timeout | undefined;
@@ -351,7 +326,7 @@ export function createExposureManager(deps: {
       await deps.book.updateExposureRecords((records) => {
         deps.book.get(backendName); // removed meanwhile: 404, nothing saved
         return [
-          ...records.filter((r) => !(r.backend === backendName && r.type === type)),
+          ...withoutRecord(records, backendName, type),
           { backend: backendName, type, options, enabledAt: now(), ...(expiresAt ? { expiresAt } : {}) },
         ];
       });
@@ -365,7 +340,7 @@ export function createExposureManager(deps: {
       if (!run && !wasFailed && !deps.book.exposureRecords().some((r) => r.backend === backendName && r.type === type)) {
         throw new DomainError('exposure-not-found', { type, backend: backendName });
       }
-      await deps.book.updateExposureRecords((records) => records.filter((r) => !(r.backend === backendName && r.type === type)));
+      await deps.book.updateExposureRecords((records) => withoutRecord(records, backendName, type));
       failed.delete(k);
       if (!run) return { backend: backendName, type, provider: wasFailed?.provider ?? 'none', state: 'stopped', updatedAt: now() };
       const outcome = await stop(run, 'disabled');
@@ -378,34 +353,26 @@ export function createExposureManager(deps: {
       return await Promise.all(runs.map((r) => stop(r, 'disabled')));
     },
     async restore() {
+      const plan = planRestore(deps.book.exposureRecords(), (name) => deps.book.has(name), Date.now());
+      // Orphaned (their backend left the config; their processes were reaped at start) and expired
+      // ones: durable setup they added is removed, and they are forgotten.
       const dropped: Array<{ backend: string; type: ExposureType; cleanupError?: string }> = [];
-      const expired: ExposureRecord[] = [];
-      for (const record of deps.book.exposureRecords()) {
-        if (!deps.book.has(record.backend)) {
-          // The backend was removed from the config: its exposures do not come back (their
-          // processes were reaped at start), durable setup they added is removed, and they are
-          // forgotten.
-          const cleanupError = await cleanupOwned(record);
-          dropped.push({ backend: record.backend, type: record.type, ...(cleanupError ? { cleanupError } : {}) });
-          continue;
-        }
-        if (record.failed) {
-          failed.set(key(record.backend, record.type), failedExposure(record.backend, record.type, record.failed));
-          continue;
-        }
-        if (record.expiresAt && Date.parse(record.expiresAt) <= Date.now()) {
-          // Its time ran out while the daemon was down: removed as a disable would have.
-          await cleanupOwned(record);
-          expired.push(record);
-          continue;
-        }
+      for (const record of plan.orphaned) {
+        const cleanupError = await cleanupOwned(record);
+        dropped.push({ backend: record.backend, type: record.type, ...(cleanupError ? { cleanupError } : {}) });
+      }
+      for (const record of plan.expired) await cleanupOwned(record);
+      for (const record of plan.failed) {
+        if (record.failed) failed.set(key(record.backend, record.type), failedExposure(record.backend, record.type, record.failed));
+      }
+      for (const record of plan.start) {
         try {
           start(deps.book.get(record.backend), record.type, record.options, record.owned, record.expiresAt);
         } catch {
           // The provider is gone (a plugin not loaded): the record stays, so it comes back when it does.
         }
       }
-      const gone = [...dropped, ...expired];
+      const gone = [...plan.orphaned, ...plan.expired];
       if (gone.length > 0)
         await deps.book.updateExposureRecords((records) =>
           records.filter((r) => !gone.some((d) => d.backend === r.backend && d.type === r.type)),
