@@ -166,8 +166,10 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
   return {
     async get(name, options = {}) {
       book.get(name); // 404 for an unknown backend before any work
-      const cached = entryOf(name).cached;
-      if (cached && !options.refresh) return cached;
+      const entry = entryOf(name);
+      if (entry.cached && !options.refresh) return entry.cached;
+      // Nothing cached yet: a plain read joins the first run instead of queueing another.
+      if (entry.inflight && !options.refresh) return await entry.inflight;
       return await refresh(name, options.refresh === true);
     },
     async reresolveDefault(name) {
