@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -63,43 +64,59 @@ if (mode === 'throughput') {
     hello.stop();
   }
 } else if (mode === 'sse') {
+  // `count` subscribers, each a raw TCP connection with a minimal request; arrival of the
+  // `default` event is detected in the raw bytes (an HTTP client per socket would make this
+  // process the bottleneck). Prints {connected}, then on "go" waits for every arrival and prints
+  // their times as epoch ms (performance.timeOrigin + now), comparable across processes; on
+  // "go put" it also triggers the event and prints when.
   const n = Number(count);
-  const received: number[] = [];
-  let sentAt = 0;
+  const target = new URL(url);
+  const arrivals: number[] = [];
+  let armed = false;
   let connected = 0;
-  const requests: http.ClientRequest[] = [];
-  await new Promise<void>((resolve, reject) => {
-    for (let i = 0; i < n; i++) {
-      const req = http.get(`${url}/v1/events?backend=app`, { headers: { authorization: `Bearer ${token}` }, agent: false }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`subscriber ${i}: HTTP ${res.statusCode}`));
-        if (++connected === n) resolve();
+  const sockets: net.Socket[] = [];
+  const request = `GET /v1/events?backend=app HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: Bearer ${token}\r\nAccept: text/event-stream\r\n\r\n`;
+  const marker = Buffer.from('event: default');
+  const all = new Promise<void>((resolveAll) => {
+    const arrived = () => arrivals.length === n && resolveAll();
+    void new Promise<void>((resolve, reject) => {
+      for (let i = 0; i < n; i++) {
+        const socket = net.connect({ host: target.hostname, port: Number(target.port) }, () => socket.write(request));
+        let open = false;
         let seen = false;
-        res.on('data', (chunk: Buffer) => {
-          if (!seen && sentAt > 0 && chunk.includes('event: default')) {
+        socket.on('data', (chunk: Buffer) => {
+          if (!open) {
+            if (!chunk.subarray(0, 12).toString().startsWith('HTTP/1.1 200'))
+              reject(new Error(`subscriber ${i}: ${chunk.subarray(0, 40)}`));
+            open = true;
+            if (++connected === n) resolve();
+          }
+          if (!seen && armed && chunk.includes(marker)) {
             seen = true;
-            received.push(performance.now() - sentAt);
+            arrivals.push(performance.timeOrigin + performance.now());
+            arrived();
           }
         });
-      });
-      req.on('error', reject);
-      requests.push(req);
-    }
+        socket.on('error', reject);
+        sockets.push(socket);
+      }
+    }).then(() => process.stdout.write(`${JSON.stringify({ connected })}\n`));
   });
-  process.stdout.write(`${JSON.stringify({ connected })}\n`);
-  // Wait for the orchestrator to read the daemon's memory, then trigger one event.
-  await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
-  sentAt = performance.now();
-  const put = http.request(`${url}/v1/backends/app/default`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-  });
-  put.end(JSON.stringify({ type: 'loopback' }));
-  const deadline = Date.now() + 10_000;
-  while (received.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  received.sort((a, b) => a - b);
-  const pct = (p: number) => received[Math.min(received.length - 1, Math.floor(received.length * p))] ?? Number.NaN;
-  process.stdout.write(`${JSON.stringify({ got: received.length, p50: pct(0.5), p99: pct(0.99), max: received.at(-1) ?? Number.NaN })}\n`);
-  for (const r of requests) r.destroy();
+  const go = await new Promise<string>((resolve) => process.stdin.once('data', (d: Buffer) => resolve(d.toString())));
+  armed = true;
+  // "go put": this client also makes the change (PUT the default type), from inside the namespace.
+  let sentAt: number | null = null;
+  if (go.includes('put')) {
+    sentAt = performance.timeOrigin + performance.now();
+    const put = http.request(`${url}/v1/backends/app/default`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+    put.end(JSON.stringify({ type: 'loopback' }));
+  }
+  await Promise.race([all, new Promise((r) => setTimeout(r, 10_000))]);
+  process.stdout.write(`${JSON.stringify({ sentAt, arrivals })}\n`);
+  for (const s of sockets) s.destroy();
   process.exit(0);
 } else if (mode === 'many') {
   // Forces a refresh of `count` backends (b0…) at once, 32 requests in flight, while /v1/health is

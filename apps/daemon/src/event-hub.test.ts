@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createEventHub, MAX_BUFFERED_BYTES, REPLAY_EVENTS } from './event-hub.js';
@@ -91,5 +91,43 @@ describe('event hub', () => {
     await hub.subscribe(reading(behind) as unknown as ServerResponse, null, lastSeen, async () => []);
     expect(behind.join('')).toContain('data: {"reason":"too-far-behind"}');
     hub.close();
+  });
+
+  it('over real HTTP connections: events of one turn arrive whole and in order, framed once for all subscribers', async () => {
+    const hub = createEventHub({ heartbeatMs: 60_000 });
+    const server = http.createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      void hub.subscribe(res, req.url === '/app' ? 'app' : null, undefined, none);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    // Node's own client decodes the chunked body: a wrongly framed chunk fails the request.
+    const streams = ['/app', '/app', '/'].map(
+      (path) =>
+        new Promise<string>((resolve, reject) => {
+          http.get({ port, host: '127.0.0.1', path }, (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => {
+              text += c;
+              if (text.includes('"last"')) resolve(text);
+            });
+            res.on('error', reject);
+          });
+        }),
+    );
+    while (hub.size < 3) await new Promise((r) => setTimeout(r, 5));
+    const big = { blob: 'é'.repeat(20_000) }; // multi-byte: the chunk size counts bytes, not characters
+    hub.publish('endpoints', big, 'app');
+    hub.publish('default', { backend: 'app' }, 'app');
+    hub.publish('provider', { last: true }, null);
+    const texts = await Promise.all(streams);
+    for (const text of texts) {
+      expect([...text.matchAll(/event: (\w+)/g)].map((m) => m[1])).toEqual(['endpoints', 'default', 'provider']);
+      expect(text).toContain(JSON.stringify(big));
+    }
+    hub.close();
+    await new Promise((r) => server.close(r));
   });
 });

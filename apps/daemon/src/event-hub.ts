@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { DaemonEventName } from '@endpointd/core';
 
 /** Comment lines keep proxies and clients from timing out an idle stream. */
@@ -17,6 +18,18 @@ interface Subscriber {
   backend: string | null;
   /** Live events held back while the snapshot is written first; null once live. */
   queue: string[] | null;
+  /**
+   * The connection, when the response is a chunked HTTP/1.1 body whose headers are sent: events
+   * are then written to it as ready-made chunks (see chunkOf), one buffer shared by every
+   * subscriber, instead of each response framing and encoding its own copy.
+   */
+  socket: Socket | null;
+}
+
+/** One HTTP/1.1 chunk (size line, data, CRLF), as the response would frame it. */
+function chunkOf(text: string): Buffer {
+  const data = Buffer.from(text);
+  return Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
 }
 
 /** One event to write ahead of the live ones (a snapshot). */
@@ -57,7 +70,7 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
   const frame = (id: number, event: DaemonEventName, data: unknown) =>
     `id: ${run}.${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
-  function write(sub: Subscriber, chunk: string): void {
+  function write(sub: Subscriber, chunk: string, framed?: Buffer): void {
     if (sub.queue) {
       sub.queue.push(chunk);
       return;
@@ -66,8 +79,17 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
       subscribers.delete(sub);
       return;
     }
-    sub.res.write(chunk);
-    if (sub.res.writableLength > MAX_BUFFERED_BYTES) {
+    if (sub.socket) {
+      // Events of one turn (a list, then its default move) leave in one syscall, as a response
+      // would send them: corked until the turn ends.
+      const socket = sub.socket;
+      if (socket.writableCorked === 0) {
+        socket.cork();
+        process.nextTick(() => socket.uncork());
+      }
+      socket.write(framed ?? chunkOf(chunk));
+    } else sub.res.write(chunk);
+    if ((sub.socket ?? sub.res).writableLength > MAX_BUFFERED_BYTES) {
       subscribers.delete(sub);
       sub.res.destroy();
     }
@@ -81,7 +103,8 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
   return {
     canSubscribe: () => subscribers.size < maxSubscribers,
     async subscribe(res, backend, lastEventId, snapshot) {
-      const sub: Subscriber = { res, backend, queue: [] };
+      const chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true && res.headersSent;
+      const sub: Subscriber = { res, backend, queue: [], socket: chunked && res.socket ? res.socket : null };
       subscribers.add(sub);
       res.on('close', () => subscribers.delete(sub));
       const opening: string[] = ['retry: 3000\n: connected\n\n'];
@@ -104,7 +127,13 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
       const chunk = frame(n, event, data);
       replay.push({ n, backend, chunk });
       if (replay.length > REPLAY_EVENTS) replay.shift();
-      for (const sub of subscribers) if (matches(sub, backend)) write(sub, chunk);
+      // Framed once for every subscriber: fan-out is then one socket write each.
+      let framed: Buffer | undefined;
+      for (const sub of subscribers) {
+        if (!matches(sub, backend)) continue;
+        if (sub.socket) framed ??= chunkOf(chunk);
+        write(sub, chunk, framed);
+      }
     },
     get size() {
       return subscribers.size;

@@ -32,6 +32,8 @@ export const eventRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (app
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      // Headers out now: the hub writes events to the connection as ready-made chunks.
+      reply.raw.flushHeaders();
       // A console session's stream ends when the session is revoked (or the token rotated).
       const session = req.consoleSession;
       if (session !== null) {
