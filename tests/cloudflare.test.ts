@@ -4,7 +4,7 @@ import { type Endpoint, EndpointList, Exposure, ProviderStatus } from '@endpoint
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome } from './helpers/daemon.js';
+import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome, waitForExposure } from './helpers/daemon.js';
 import { type FakeCloudflare, NAMED_HOST, setupFakeCloudflare } from './helpers/fake-cloudflare.js';
 import { FAKES_DIR } from './helpers/fake-tailscale.js';
 import { tag } from './helpers/list.js';
@@ -14,7 +14,7 @@ import { netnsUnavailableReason } from './helpers/require-root.js';
 import { createTestCa, issueCert, type TestCa } from './helpers/test-ca.js';
 
 const unavailable = netnsUnavailableReason();
-const Exposures = z.object({ exposures: z.array(Exposure) });
+const _Exposures = z.object({ exposures: z.array(Exposure) });
 // A killed orphan is reparented to PID 1, which may leave it a zombie for a while: that is dead.
 const alive = (pid: number) => {
   try {
@@ -40,17 +40,8 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
   const enable = async (body: unknown) =>
     await requestOne(daemon, { method: 'POST', path: '/v1/backends/app/exposures', body: JSON.stringify(body) });
   const disable = async (type: string) => await requestOne(daemon, { method: 'DELETE', path: `/v1/backends/app/exposures/${type}` });
-  const waitExposure = async (type: string, ok: (x: Exposure) => boolean, timeoutMs = 20_000): Promise<Exposure> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const x = Exposures.parse((await requestOne(daemon, { path: '/v1/backends/app/exposures' })).json()).exposures.find(
-        (e) => e.type === type,
-      );
-      if (x && ok(x)) return x;
-      if (Date.now() > deadline) throw new Error(`exposure ${type} not as expected: ${JSON.stringify(x)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const waitExposure = (type: string, ok: (x: Exposure) => boolean, timeoutMs = 20_000) =>
+    waitForExposure(daemon, 'app', type, ok, timeoutMs);
   const tunnelPid = () => {
     const dir = join(home, 'run');
     const f = existsSync(dir) ? readdirSync(dir).find((n) => n.endsWith('-cloudflare-quick.pid')) : undefined;
@@ -199,13 +190,7 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
     expect(added.status).toBe(201);
     const path = '/v1/backends/secure/exposures';
     expect((await requestOne(daemon, { method: 'POST', path, body: JSON.stringify({ type: 'cloudflare-quick' }) })).status).toBe(202);
-    const deadline = Date.now() + 20_000;
-    let x: Exposure | undefined;
-    while (Date.now() < deadline) {
-      x = Exposures.parse((await requestOne(daemon, { path })).json()).exposures.find((e) => e.type === 'cloudflare-quick');
-      if (x?.state === 'active' || x?.state === 'failed') break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const x = await waitForExposure(daemon, 'secure', 'cloudflare-quick', (e) => e.state === 'active' || e.state === 'failed');
     // Proxied as plain http it would meet a TLS port and fail with the edge's 502.
     expect(x).toMatchObject({ state: 'active', endpoint: { status: 'verified' } });
     expect(cf.invocations().some((argv) => argv.join(' ').includes(`--url https://localhost:${secure.port}`))).toBe(true);

@@ -5,7 +5,7 @@ import { type Endpoint, type EndpointList, Exposure } from '@endpointd/core';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome } from './helpers/daemon.js';
+import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome, waitForExposure } from './helpers/daemon.js';
 import { tag } from './helpers/list.js';
 import { createRelayTopology, type RelayTopology } from './helpers/netns.js';
 import { startNginx } from './helpers/nginx.js';
@@ -55,15 +55,8 @@ describe.skipIf(unavailable)('relay: a phone reaches the backend through endpoin
   };
   const exposures = async (d = daemon) =>
     z.object({ exposures: z.array(Exposure) }).parse((await requestOne(d, { path: '/v1/backends/app/exposures' })).json()).exposures;
-  const waitExposure = async (states: string[], d = daemon, timeoutMs = 20_000): Promise<Exposure> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const x = (await exposures(d)).find((e) => e.type === 'relay');
-      if (x && states.includes(x.state)) return x;
-      if (Date.now() > deadline) throw new Error(`relay exposure never reached ${states.join('/')}: ${JSON.stringify(x)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const waitExposure = (states: string[], d = daemon, timeoutMs = 20_000) =>
+    waitForExposure(d, 'app', 'relay', (x) => states.includes(x.state), timeoutMs);
   const enable = async (options: Record<string, unknown>, d = daemon) =>
     await requestOne(d, { method: 'POST', path: '/v1/backends/app/exposures', body: JSON.stringify({ type: 'relay', options }) });
   const phone = async (check: string, extra: string[] = []) => {

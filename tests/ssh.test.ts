@@ -2,7 +2,7 @@ import { type Endpoint, EndpointList, Exposure } from '@endpointd/core';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome } from './helpers/daemon.js';
+import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome, waitForExposure } from './helpers/daemon.js';
 import { FAKES_DIR } from './helpers/fake-tailscale.js';
 import { tag } from './helpers/list.js';
 import { createLanTopology, type LanTopology } from './helpers/netns.js';
@@ -11,7 +11,7 @@ import { netnsUnavailableReason } from './helpers/require-root.js';
 import { createSshKit, dropConnections, type RunningSshd, SSHD_BIN, type SshKit, startSshd } from './helpers/sshd.js';
 
 const unavailable = netnsUnavailableReason(['ssh', 'ssh-keygen', SSHD_BIN]);
-const Exposures = z.object({ exposures: z.array(Exposure) });
+const _Exposures = z.object({ exposures: z.array(Exposure) });
 
 describe.skipIf(unavailable)('SSH provider against a real OpenSSH server', () => {
   let t: LanTopology;
@@ -42,17 +42,7 @@ describe.skipIf(unavailable)('SSH provider against a real OpenSSH server', () =>
       body: JSON.stringify({ type: 'ssh-reverse', options }),
     });
   const disable = async () => await requestOne(daemon, { method: 'DELETE', path: '/v1/backends/app/exposures/ssh-reverse' });
-  const waitExposure = async (ok: (x: Exposure) => boolean, timeoutMs = 20_000): Promise<Exposure> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const x = Exposures.parse((await requestOne(daemon, { path: '/v1/backends/app/exposures' })).json()).exposures.find(
-        (e) => e.type === 'ssh-reverse',
-      );
-      if (x && ok(x)) return x;
-      if (Date.now() > deadline) throw new Error(`ssh-reverse not as expected: ${JSON.stringify(x)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const waitExposure = (ok: (x: Exposure) => boolean, timeoutMs = 20_000) => waitForExposure(daemon, 'app', 'ssh-reverse', ok, timeoutMs);
   const sshProcesses = async () =>
     (await execa('ps', ['-eo', 'args'])).stdout.split('\n').filter((l) => l.includes(`127.0.0.1:${backend.port}`) && l.includes(' -R '));
 

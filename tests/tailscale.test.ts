@@ -1,9 +1,9 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EndpointList, Exposure, ProviderStatus } from '@endpointd/core';
+import { EndpointList, type Exposure, ProviderStatus } from '@endpointd/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type RunningDaemon, request, requestOne, startDaemon, subscribe, tempHome } from './helpers/daemon.js';
+import { type RunningDaemon, request, requestOne, startDaemon, subscribe, tempHome, waitForExposure } from './helpers/daemon.js';
 import { type FakeTailscale, setupFakeTailscale, TS_NAME } from './helpers/fake-tailscale.js';
 import { tag } from './helpers/list.js';
 import { addVirtualInterfaces, createLanTopology, type LanTopology } from './helpers/netns.js';
@@ -30,18 +30,8 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
   const list = async () => EndpointList.parse((await requestOne(daemon, { path: '/v1/backends/app/endpoints?refresh=true' })).json());
   const enable = async (body: unknown) =>
     await requestOne(daemon, { method: 'POST', path: '/v1/backends/app/exposures', body: JSON.stringify(body) });
-  const waitExposure = async (type: string, states: string[], timeoutMs = 15_000): Promise<Exposure> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { exposures } = z
-        .object({ exposures: z.array(Exposure) })
-        .parse((await requestOne(daemon, { path: '/v1/backends/app/exposures' })).json());
-      const x = exposures.find((e) => e.type === type);
-      if (x && states.includes(x.state)) return x;
-      if (Date.now() > deadline) throw new Error(`exposure ${type} never reached ${states.join('/')}: ${JSON.stringify(x)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const waitExposure = (type: string, states: string[], timeoutMs = 15_000) =>
+    waitForExposure(daemon, 'app', type, (x) => states.includes(x.state), timeoutMs);
   const disable = async (type: string) => await requestOne(daemon, { method: 'DELETE', path: `/v1/backends/app/exposures/${type}` });
 
   beforeAll(async () => {
@@ -118,16 +108,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
     expect(added.status).toBe(201);
     const path = '/v1/backends/secure/exposures';
     expect((await requestOne(daemon, { method: 'POST', path, body: JSON.stringify({ type: 'tailscale-serve' }) })).status).toBe(202);
-    const deadline = Date.now() + 15_000;
-    let x: Exposure | undefined;
-    while (Date.now() < deadline) {
-      x = z
-        .object({ exposures: z.array(Exposure) })
-        .parse((await requestOne(daemon, { path })).json())
-        .exposures.find((e) => e.type === 'tailscale-serve');
-      if (x?.state === 'active' || x?.state === 'failed') break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const x = await waitForExposure(daemon, 'secure', 'tailscale-serve', (e) => e.state === 'active' || e.state === 'failed', 15_000);
     // Proxied as http://127.0.0.1 it would meet a TLS port: the serve proxy's 502, never verified.
     expect(x).toMatchObject({ state: 'active', endpoint: { status: 'verified' } });
     expect(JSON.stringify(ts.serveConfig())).toContain(`"Proxy":"https://localhost:${secure.port}"`);
@@ -229,16 +210,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
       body: JSON.stringify({ type: 'tailscale-serve' }),
     });
     expect(res.status).toBe(202);
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const x = z
-        .object({ exposures: z.array(Exposure) })
-        .parse((await requestOne(daemon, { path: '/v1/backends/gone/exposures' })).json())
-        .exposures.find((e) => e.type === 'tailscale-serve');
-      if (x?.state === 'active') break;
-      if (Date.now() > deadline) throw new Error(`not active: ${JSON.stringify(x)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitForExposure(daemon, 'gone', 'tailscale-serve', (x) => x.state === 'active', 15_000);
     expect(servesOther()).toBe(true);
     expect(await daemon.stop()).toBe(0);
     expect(servesOther()).toBe(true); // a daemon stop leaves it, for the next start

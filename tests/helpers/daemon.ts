@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BackendSnapshot, Exposure } from '@endpointd/core';
 import { execa, type ResultPromise } from 'execa';
 import { inNamespace, REPO_ROOT } from './processes.js';
 
@@ -177,4 +178,32 @@ export function subscribe(daemon: RunningDaemon, query = '') {
       await child;
     },
   };
+}
+
+/**
+ * The backend's exposure of `type` once `ok` holds, read from the event stream (the subscription's
+ * snapshot, then `exposure` events): tests wait on events, not on polls.
+ */
+export async function waitForExposure(
+  daemon: RunningDaemon,
+  backend: string,
+  type: string,
+  ok: (x: Exposure) => boolean,
+  timeoutMs = 20_000,
+): Promise<Exposure> {
+  const events = subscribe(daemon, `?backend=${backend}`);
+  const match = (x: Exposure) => x.backend === backend && x.type === type && ok(x);
+  try {
+    const line = await events.waitFor(
+      (l) =>
+        (l.event === 'snapshot' && (l.data as BackendSnapshot).exposures.some(match)) ||
+        (l.event === 'exposure' && match(l.data as Exposure)),
+      timeoutMs,
+    );
+    const found = line.event === 'snapshot' ? (line.data as BackendSnapshot).exposures.find(match) : (line.data as Exposure);
+    if (!found) throw new Error('unreachable: the line matched');
+    return found;
+  } finally {
+    await events.close();
+  }
 }

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { FAKES_DIR } from './fake-tailscale.js';
+import { readInvocations } from './fake-tools.js';
 import { inNamespace } from './processes.js';
 import { issueCert, type TestCa } from './test-ca.js';
 
@@ -62,14 +63,7 @@ export async function setupFakeCloudflare(ns: string, ca: TestCa, options: { edg
       writeFileSync(join(state, 'named-ingress'), JSON.stringify(rules));
       writeFileSync(join(state, 'config-delay-ms'), String(delayMs));
     },
-    invocations: () =>
-      existsSync(join(state, 'invocations.log'))
-        ? readFileSync(join(state, 'invocations.log'), 'utf8')
-            .trim()
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as string[])
-        : [],
+    invocations: () => readInvocations(state),
     stop: async () => {
       edge.kill('SIGTERM');
       await edge;

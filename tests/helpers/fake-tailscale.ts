@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
+import { readInvocations } from './fake-tools.js';
 import { inNamespace, REPO_ROOT } from './processes.js';
 import { issueCert, type TestCa } from './test-ca.js';
 
@@ -50,14 +51,7 @@ export async function setupFakeTailscale(ns: string, ca: TestCa, ipv4: string, i
     env,
     setScenario: (name) => writeFileSync(join(state, 'scenario'), name),
     approve: () => writeFileSync(join(state, 'approved'), ''),
-    invocations: () =>
-      existsSync(join(state, 'invocations.log'))
-        ? readFileSync(join(state, 'invocations.log'), 'utf8')
-            .trim()
-            .split('\n')
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as string[])
-        : [],
+    invocations: () => readInvocations(state),
     async cli(args) {
       const [cmd, argv] = inNamespace(ns, `${FAKES_DIR}/tailscale`, args);
       const r = await execa(cmd, argv, { reject: false, env });
