@@ -4,7 +4,7 @@ import { type Endpoint, EndpointList, Exposure, ProviderStatus } from '@endpoint
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type RunningDaemon, requestOne, startDaemon, subscribe, tempHome, waitForExposure } from './helpers/daemon.js';
+import { addBackend, type RunningDaemon, requestOne, startDaemon, subscribe, tempHome, waitForExposure } from './helpers/daemon.js';
 import { type FakeCloudflare, NAMED_HOST, setupFakeCloudflare } from './helpers/fake-cloudflare.js';
 import { FAKES_DIR } from './helpers/fake-tailscale.js';
 import { tag } from './helpers/list.js';
@@ -182,12 +182,7 @@ describe.skipIf(unavailable)('Cloudflare tunnels with the fake cloudflared and e
   it('tunnels a TLS-only backend as https, verifying its certificate (issue 15.3)', async () => {
     const cert = await issueCert(ca, 'secure', ['localhost', '127.0.0.1']);
     const secure = await pool.start(ns, ['--host', '127.0.0.1', '--id', 'cf-secure', '--tls', `${cert.cert},${cert.key}`]);
-    const added = await requestOne(daemon, {
-      method: 'POST',
-      path: '/v1/backends',
-      body: JSON.stringify({ name: 'secure', port: secure.port }),
-    });
-    expect(added.status).toBe(201);
+    await addBackend(daemon, 'secure', secure.port);
     const path = '/v1/backends/secure/exposures';
     expect((await requestOne(daemon, { method: 'POST', path, body: JSON.stringify({ type: 'cloudflare-quick' }) })).status).toBe(202);
     const x = await waitForExposure(daemon, 'secure', 'cloudflare-quick', (e) => e.state === 'active' || e.state === 'failed');

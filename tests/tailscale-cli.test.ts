@@ -16,6 +16,14 @@ import { FAKES_DIR } from './helpers/fake-tailscale.js';
 
 const FAKE = `${FAKES_DIR}/tailscale`;
 
+const discoverCtx = (fresh: boolean) => ({
+  backend: Backend.parse({ name: 'a', port: 3000 }),
+  scheme: 'http' as const,
+  listen: null,
+  signal: new AbortController().signal,
+  fresh,
+});
+
 // The fake's state folder reaches it through the adapter's env option: process.env is never changed.
 let env: NodeJS.ProcessEnv = { ...process.env };
 function scenario(name: string, files: Record<string, string> = {}): string {
@@ -109,13 +117,7 @@ describe('tailscale CLI adapter against the fake', () => {
   it('reports output it cannot parse as bad-output', async () => {
     scenario('garbage');
     const provider = createTailscaleProvider({ bin: FAKE }, { env });
-    const result = await provider.discover({
-      backend: Backend.parse({ name: 'a', port: 3000 }),
-      scheme: 'http',
-      listen: null,
-      signal: new AbortController().signal,
-      fresh: true,
-    });
+    const result = await provider.discover(discoverCtx(true));
     expect(result.unavailable).toMatchObject({ reason: 'bad-output' });
   });
 
@@ -143,13 +145,7 @@ describe('tailscale CLI adapter against the fake', () => {
   it('keeps CLI calls off the request path: cached answers, and a long backoff while tailscaled is down', async () => {
     const state = scenario('daemon-down');
     const provider = createTailscaleProvider({ bin: FAKE, absentRecheckMs: 60_000 }, { env });
-    const ctx = {
-      backend: Backend.parse({ name: 'a', port: 3000 }),
-      scheme: 'http' as const,
-      listen: null,
-      signal: new AbortController().signal,
-      fresh: false,
-    };
+    const ctx = discoverCtx(false);
     for (let i = 0; i < 10; i++) expect((await provider.discover(ctx)).unavailable?.reason).toBe('tailscaled-not-running');
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(join(state, 'invocations.log'), 'utf8').trim().split('\n')).toHaveLength(1);
@@ -158,13 +154,7 @@ describe('tailscale CLI adapter against the fake', () => {
   it('shares one `tailscale status` among callers who ask at once (the provider, and the SSH provider asking for the MagicDNS name)', async () => {
     const state = scenario('running');
     const provider = createTailscaleProvider({ bin: FAKE }, { env });
-    const ctx = {
-      backend: Backend.parse({ name: 'a', port: 3000 }),
-      scheme: 'http' as const,
-      listen: null,
-      signal: new AbortController().signal,
-      fresh: false,
-    };
+    const ctx = discoverCtx(false);
     const [listed, name, health] = await Promise.all([provider.discover(ctx), provider.magicDnsName(), provider.health?.(ctx.signal)]);
     expect(listed.unavailable).toBeUndefined();
     expect(name).toMatch(/\.ts\.net$/);

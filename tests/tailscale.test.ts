@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { EndpointList, type Exposure, ProviderStatus } from '@endpointd/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { type RunningDaemon, request, requestOne, startDaemon, subscribe, tempHome, waitForExposure } from './helpers/daemon.js';
+import {
+  addBackend,
+  type RunningDaemon,
+  request,
+  requestOne,
+  startDaemon,
+  subscribe,
+  tempHome,
+  waitForExposure,
+} from './helpers/daemon.js';
 import { type FakeTailscale, setupFakeTailscale, TS_NAME } from './helpers/fake-tailscale.js';
 import { tag } from './helpers/list.js';
 import { addVirtualInterfaces, createLanTopology, type LanTopology } from './helpers/netns.js';
@@ -100,12 +109,7 @@ describe.skipIf(unavailable)('Tailscale provider against the fake tailscale CLI'
   it('serves a TLS-only backend through an https target, its certificate verified (issue 15.3)', async () => {
     const cert = await issueCert(ca, 'secure', ['localhost', '127.0.0.1']);
     const secure = await pool.start(t.host, ['--host', '127.0.0.1', '--id', 'ts-secure', '--tls', `${cert.cert},${cert.key}`]);
-    const added = await requestOne(daemon, {
-      method: 'POST',
-      path: '/v1/backends',
-      body: JSON.stringify({ name: 'secure', port: secure.port }),
-    });
-    expect(added.status).toBe(201);
+    await addBackend(daemon, 'secure', secure.port);
     const path = '/v1/backends/secure/exposures';
     expect((await requestOne(daemon, { method: 'POST', path, body: JSON.stringify({ type: 'tailscale-serve' }) })).status).toBe(202);
     const x = await waitForExposure(daemon, 'secure', 'tailscale-serve', (e) => e.state === 'active' || e.state === 'failed', 15_000);

@@ -207,3 +207,9 @@ export async function waitForExposure(
     await events.close();
   }
 }
+
+/** Adds a backend through the API (as a GUI would) and checks it was accepted. */
+export async function addBackend(daemon: RunningDaemon, name: string, port: number): Promise<void> {
+  const added = await requestOne(daemon, { method: 'POST', path: '/v1/backends', body: JSON.stringify({ name, port }) });
+  if (added.status !== 201) throw new Error(`adding backend ${name}: HTTP ${added.status} ${JSON.stringify(added.json())}`);
+}

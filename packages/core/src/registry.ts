@@ -218,22 +218,22 @@ export function createRegistry(options: RegistryOptions): Registry {
     return { listen, scheme };
   }
 
+  /** How this registry verifies: discovery and an exposure's URL alike. */
+  const verifyContext = (backend: Backend, scheme: 'http' | 'https', listen: ListenState | null, signal?: AbortSignal) => ({
+    backend,
+    scheme,
+    listen,
+    probeTimeoutMs: config.probeTimeoutMs,
+    connectTo: config.connectTo,
+    publicDns: config.publicDns,
+    ...(signal ? { signal } : {}),
+    ...(limit ? { limit } : {}),
+  });
+
   async function verify(input: BackendInput, candidates: ProviderCandidate[], signal?: AbortSignal): Promise<Endpoint[]> {
     const backend = Backend.parse(input);
     const { listen, scheme } = await inspectBackend(backend);
-    return await verifyCandidates(
-      {
-        backend,
-        scheme,
-        listen,
-        probeTimeoutMs: config.probeTimeoutMs,
-        connectTo: config.connectTo,
-        publicDns: config.publicDns,
-        ...(signal ? { signal } : {}),
-        ...(limit ? { limit } : {}),
-      },
-      candidates,
-    );
+    return await verifyCandidates(verifyContext(backend, scheme, listen, signal), candidates);
   }
 
   async function discover(input: BackendInput, opts: DiscoverOptions = {}): Promise<EndpointList> {
@@ -246,19 +246,7 @@ export function createRegistry(options: RegistryOptions): Registry {
     const endpoints =
       opts.verify === false
         ? unverifiedEndpoints(backend, candidates)
-        : await verifyCandidates(
-            {
-              backend,
-              scheme,
-              listen,
-              probeTimeoutMs: config.probeTimeoutMs,
-              connectTo: config.connectTo,
-              publicDns: config.publicDns,
-              ...(opts.signal ? { signal: opts.signal } : {}),
-              ...(limit ? { limit } : {}),
-            },
-            candidates,
-          );
+        : await verifyCandidates(verifyContext(backend, scheme, listen, opts.signal), candidates);
     const sorted = sortEndpoints(opts.reportsFor ? attachReports(endpoints, opts.reportsFor) : endpoints);
     const resolution = resolveDefault(sorted, opts.savedDefaultType ?? null, opts.previousDefault ?? null);
     const notListening =
