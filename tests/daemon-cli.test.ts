@@ -68,7 +68,7 @@ describe.skipIf(unavailable)('the endpoints CLI against a running daemon', () =>
     expect(r.stdout).toMatch(/Providers\n\s+lan\s+ok/);
     // No tailscale binary in this namespace's PATH: doctor says so and how to fix it.
     expect(r.stdout).toMatch(
-      /tailscale\s+unavailable \(not-installed\) — The tailscale CLI was not found on PATH \(or at ENDPOINTD_TAILSCALE_BIN\): install Tailscale/,
+      /tailscale\s+unavailable \(not-installed\) — The tailscale CLI was not found on PATH \(or at ENDPOINTD_TAILSCALE_BIN\): install it \(tailscale\.com\/download\)/,
     );
     expect(r.stdout).toMatch(new RegExp(`✓ lan\\s+http://${t.hostV4.replaceAll('.', '\\.')}:${backend.port}/ verified`));
     expect(r.stdout).toMatch(/Every backend has a verified endpoint other devices can use/);

@@ -67,7 +67,7 @@ describe.skipIf(unavailable)('third-party provider plugins', () => {
     expect(byId[`plugin:${fixture('throws-at-load.mjs')}`]?.hint).toMatch(/this plugin cannot start/);
     expect(byId[`plugin:${fixture('not-a-provider.mjs')}`]).toMatchObject({ reason: 'plugin-invalid' });
     expect(byId[`plugin:${fixture('not-a-provider.mjs')}`]?.hint).toMatch(
-      /id: provider id must be kebab-case.*discover: discover must be a function/,
+      /id: provider id must be kebab-case; types\.0: must be one of loopback, lan, .*; discover must be a function/,
     );
     expect(byId[`plugin:${fixture('duplicate-id.mjs')}`]?.hint).toMatch(/"lan" is already taken/);
     expect(byId.flaky).toMatchObject({ available: false, reason: 'provider-failed' });

@@ -15,6 +15,7 @@ describe('validation issues in plain words, in the caller’s terms', () => {
     expect(plainMessage('Invalid input: expected number, received string')).toBe('must be a number (not a string)');
     expect(plainMessage('Invalid input: expected object, received null')).toBe('must be an object (not null)');
     expect(plainMessage('must be a path')).toBe('must be a path');
+    expect(plainMessage('Invalid option: expected one of "lan"|"custom"')).toBe('must be one of lan, custom');
     expect(fieldIssues(error)).toEqual([
       { path: ['name'], message: 'is required' },
       { path: ['port'], message: 'must be a number (not a string)' },

@@ -18,6 +18,12 @@ export function plainMessage(message: string): string {
     const what = unit ?? (kind === 'array' || kind === 'set' ? 'items' : 'characters');
     return `must have ${bound} ${n} ${n === '1' ? what.replace(/s$/, '') : what}`;
   }
+  const options = /^Invalid option: expected one of (.+)$/.exec(message);
+  if (options)
+    return `must be one of ${(options[1] ?? '')
+      .split('|')
+      .map((o) => o.replace(/^"|"$/g, ''))
+      .join(', ')}`;
   const m = /^Invalid input: expected (\w+), received (\w+)$/.exec(message);
   if (!m) return message;
   if (m[2] === 'undefined') return 'is required';
