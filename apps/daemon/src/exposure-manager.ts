@@ -124,7 +124,13 @@ export function createExposureManager(deps: {
   /** Retrying cannot fix it: stop supervising, remember it as failed, and say so once. */
   function failPermanently(run: Running, failure: { reason: Reason; error?: string; hint?: string }): void {
     // Every reason a client sees comes with something to do.
-    const hint = failure.hint ?? formatHint(failure.reason, { provider: run.provider.id, detail: failure.error ?? failure.reason });
+    const hint =
+      failure.hint ??
+      formatHint(failure.reason, {
+        provider: run.provider.id,
+        tool: `The ${run.provider.id} provider`,
+        detail: failure.error ?? failure.reason,
+      });
     publish(run, { state: 'failed', endpoint: undefined, approvalUrl: undefined, ...failure, hint });
     run.controller.abort('disabled' satisfies ExposureStopReason);
     running.delete(key(run.backend, run.type));

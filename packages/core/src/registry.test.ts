@@ -61,6 +61,26 @@ describe('registry', () => {
     const list = await registry.discover({ name: 'app', port, customUrls: [{ url: `http://localhost:${port}/` }] });
     expect(list.endpoints).toMatchObject([{ type: 'custom', provider: 'core', status: 'verified', scope: 'this-machine' }]);
   });
+  it('keeps a plugin’s “unavailable” to the closed reason set: an unknown reason is provider-failed, its words kept', async () => {
+    const plugin = (id: string, reason: unknown, hint: unknown): Provider => ({
+      id,
+      types: ['custom'],
+      discover: async () => ({ candidates: [], unavailable: { reason, hint } as never }),
+    });
+    const registry = createRegistry({
+      providers: [plugin('odd', 'moon-phase', 'wait for the full moon'), plugin('known', 'logged-out', 'log in first'), plugin('bare', 'logged-out', '')],
+      readListen: async () => null,
+    });
+    const list = await registry.discover({ name: 'app', port }, { verify: false });
+    expect(list.providers.map((p) => [p.id, p.reason])).toEqual([
+      ['odd', 'provider-failed'],
+      ['known', 'logged-out'],
+      ['bare', 'logged-out'],
+    ]);
+    expect(list.providers[0]?.hint).toMatch(/The odd provider failed \(moon-phase: wait for the full moon\)/);
+    expect(list.providers[1]?.hint).toBe('log in first');
+    expect(list.providers[2]?.hint).toMatch(/logged out of Tailscale/); // no hint given: the reason's own
+  });
   it('emits a provider event per provider', async () => {
     const registry = createRegistry({ providers: [loopback], readListen: async () => null });
     const seen: string[] = [];
