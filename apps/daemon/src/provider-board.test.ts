@@ -25,7 +25,10 @@ describe('provider board (unit)', () => {
     const board = createProviderBoard(
       [
         {
-          provider: provider('tool', async () => (calls++, { available: true, version: '1.2', reason: null, hint: null })),
+          provider: provider('tool', async () => {
+            calls++;
+            return { available: true, version: '1.2', reason: null, hint: null };
+          }),
           source: 'builtin',
         },
       ],

@@ -68,7 +68,11 @@ describe('registry', () => {
       discover: async () => ({ candidates: [], unavailable: { reason, hint } as never }),
     });
     const registry = createRegistry({
-      providers: [plugin('odd', 'moon-phase', 'wait for the full moon'), plugin('known', 'logged-out', 'log in first'), plugin('bare', 'logged-out', '')],
+      providers: [
+        plugin('odd', 'moon-phase', 'wait for the full moon'),
+        plugin('known', 'logged-out', 'log in first'),
+        plugin('bare', 'logged-out', ''),
+      ],
       readListen: async () => null,
     });
     const list = await registry.discover({ name: 'app', port }, { verify: false });

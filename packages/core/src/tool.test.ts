@@ -6,7 +6,11 @@ const FACTS: ToolFacts = { tool: 'The x CLI', binEnv: 'ENDPOINTD_X_BIN', default
 
 function counted<T>(value: () => Promise<T>) {
   const calls = { n: 0 };
-  return { calls, load: () => (calls.n++, value()) };
+  const load = () => {
+    calls.n++;
+    return value();
+  };
+  return { calls, load };
 }
 
 describe('createSharedRead', () => {
