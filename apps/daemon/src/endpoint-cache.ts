@@ -86,6 +86,8 @@ export interface EndpointCache {
    * saved type changed or a report arrived (no probes).
    */
   reresolveDefault(name: string): Promise<CachedList>;
+  /** The cached list of a known backend, without waiting; null when there is none yet. */
+  peek(name: string): CachedList | null;
   refreshAll(): Promise<void>;
   forget(name: string): void;
   /** When the backend's list was last refreshed (ms epoch); null before the first. */
@@ -177,6 +179,9 @@ export function createEndpointCache(registry: Registry, book: BackendBook, event
       const endpoints = reports ? sortEndpoints(attachReports(list.endpoints, reportsOf(name))) : list.endpoints;
       const resolution = resolveDefault(endpoints, book.defaultType(name), list.default);
       return store(name, { ...list, endpoints: markDefault(endpoints, resolution), default: resolution });
+    },
+    peek(name) {
+      return book.has(name) ? (entries.get(name)?.cached ?? null) : null;
     },
     async refreshAll() {
       await Promise.allSettled(book.list().map((b) => refresh(b.name)));

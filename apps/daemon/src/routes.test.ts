@@ -57,7 +57,8 @@ async function call(
 ): Promise<LightMyRequestResponse> {
   const res = await via.call(method, url, body, headers);
   covered.add(`${method} ${url.split('?')[0]}`);
-  const code = res.headers['content-type']?.toString().includes('json') ? (res.json() as { code?: string }).code : undefined;
+  const json = res.body.length > 0 && res.headers['content-type']?.toString().includes('json');
+  const code = json ? (res.json() as { code?: string }).code : undefined;
   if (code) answered.add(code);
   return res;
 }
@@ -110,6 +111,18 @@ describe('every route, in process', () => {
       results: [{ endpointId: loopback.id, ok: true, latencyMs: 3 }],
     });
     expect(report.statusCode).toBe(202);
+    // The cached list (answered before validation and the handler): its ETag, then 304 until it changes.
+    const cached = await call('GET', '/v1/backends/app/endpoints');
+    expect(cached.statusCode).toBe(200);
+    expect(cached.json()).toMatchObject({
+      backend: 'app',
+      endpoints: expect.arrayContaining([expect.objectContaining({ id: loopback.id })]),
+    });
+    const etag = String(cached.headers.etag);
+    expect((await call('GET', '/v1/backends/app/endpoints', undefined, { 'if-none-match': etag })).statusCode).toBe(304);
+    // Anything else takes the validated way: an unknown name, a query the handler must read.
+    expectError(await call('GET', '/v1/backends/Not_A_Name/endpoints'), 'ENDPOINTD_BACKEND_NOT_FOUND');
+    expectError(await call('GET', '/v1/backends/app/endpoints?refresh=maybe'), 'ENDPOINTD_VALIDATION');
     expect((await call('PUT', '/v1/backends/app/default', { type: 'loopback' })).json()).toMatchObject({ type: 'loopback' });
     expect((await call('GET', '/v1/backends/app/default')).json()).toMatchObject({ type: 'loopback' });
     expect((await call('DELETE', '/v1/backends/app/default')).statusCode).toBe(200);

@@ -1,7 +1,9 @@
 import { ClientReport, DefaultResolution, EndpointList, EndpointType, ReportAccepted } from '@endpointd/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import * as z from 'zod';
 import type { Daemon } from '../daemon.js';
+import type { CachedList } from '../endpoint-cache.js';
 import { REPORT_TTL_MS } from '../report-book.js';
 import { BackendParams, ERROR_RESPONSES, SECURITY } from './schemas.js';
 
@@ -15,9 +17,24 @@ const ListQuery = z.object({
 /** A backend's endpoints and its default endpoint type. */
 export const endpointRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (app, { daemon }) => {
   const tags = ['endpoints'];
+  /** Encoded once per change, so serving it only copies bytes; a GUI that polls gets 304 until it changes. */
+  const sendList = (req: FastifyRequest, reply: FastifyReply, { body, etag }: CachedList) => {
+    reply.header('etag', etag).header('cache-control', 'no-cache');
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send(null);
+    // fastify sends a Buffer as is, which the zod type provider cannot express.
+    return reply.type('application/json; charset=utf-8').send(body as unknown as EndpointList);
+  };
   app.get(
     '/v1/backends/:name/endpoints',
     {
+      // The hot path, a cached list asked for without a query, is answered before validation and
+      // the handler: the name is looked up as given, and anything else (an unknown name, a query,
+      // nothing cached yet) goes the validated way below.
+      onRequest: (req, reply, done) => {
+        const hit = req.url.includes('?') ? null : daemon.cache.peek((req.params as { name?: string }).name ?? '');
+        if (hit) sendList(req, reply, hit);
+        else done();
+      },
       schema: {
         tags,
         security: SECURITY,
@@ -32,13 +49,7 @@ export const endpointRoutes: FastifyPluginAsyncZod<{ daemon: Daemon }> = async (
         const backend = daemon.book.get(name);
         return await daemon.registry.discover(backend, { verify: false, savedDefaultType: daemon.book.defaultType(name) });
       }
-      const { body, etag } = await daemon.cache.get(name, { refresh: req.query.refresh === 'true' });
-      reply.header('etag', etag).header('cache-control', 'no-cache');
-      // A GUI that polls gets 304 until the list changes.
-      if (req.headers['if-none-match'] === etag) return reply.code(304).send(null);
-      // Encoded once per change, so the hot path only copies bytes; fastify sends a Buffer as
-      // is, which the zod type provider cannot express.
-      return reply.type('application/json; charset=utf-8').send(body as unknown as EndpointList);
+      return sendList(req, reply, await daemon.cache.get(name, { refresh: req.query.refresh === 'true' }));
     },
   );
   // Verification runs on this machine; a firewall or Wi-Fi client isolation can still stop a
