@@ -32,5 +32,5 @@ export * from './schema/index.js';
 export { redactSecrets, registerSecret } from './secrets.js';
 export { createServiceDiscovery, type ServiceDiscovery } from './service-discovery.js';
 export { type ChildExit, type SupervisedFailure, supervise } from './supervisor.js';
-export { createSharedRead, type ToolFacts, toolBinary, toolHint } from './tool.js';
+export { createSharedRead, createVersionRead, type ToolFacts, toolBinary, toolHint } from './tool.js';
 export { type FieldIssue, fieldIssues, formatIssues, formatZodError, plainMessage } from './zod-issues.js';

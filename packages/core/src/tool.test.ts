@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Reason, StoredReason } from './schema/reason.js';
-import { createSharedRead, type ToolFacts, toolBinary, toolHint } from './tool.js';
+import { createSharedRead, createVersionRead, type ToolFacts, toolBinary, toolHint } from './tool.js';
 
 const FACTS: ToolFacts = { tool: 'The x CLI', binEnv: 'ENDPOINTD_X_BIN', defaultBin: 'x', installFrom: 'x.example', check: '`x status`' };
 
@@ -47,6 +47,14 @@ describe('createSharedRead', () => {
     expect(calls.n).toBe(1);
     await expect(read.read(true)).rejects.toThrow('missing');
     expect(calls.n).toBe(2);
+  });
+});
+
+describe('createVersionRead (real executables)', () => {
+  it('reads a version once from the tool’s output, and null for a missing tool', async () => {
+    const node = createVersionRead(process.execPath, ['--version'], /^v(\S+)/m);
+    expect(await node()).toBe(process.versions.node);
+    expect(await createVersionRead('/nonexistent/tool', ['--version'], /(.+)/)()).toBeNull();
   });
 });
 

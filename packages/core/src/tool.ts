@@ -1,4 +1,5 @@
 import { formatHint } from './reasons.js';
+import { runTool } from './run-tool.js';
 import type { Reason } from './schema/reason.js';
 
 /**
@@ -92,4 +93,28 @@ export function createSharedRead<T>(load: () => Promise<T>, options: SharedReadO
       flight = null;
     },
   };
+}
+
+/**
+ * A tool's version, asked once (`cloudflared --version`, `ssh -V`): it does not change under a
+ * running daemon. Null while the tool is missing or says no version, which is asked again next
+ * time. `pattern`'s first group, else its whole match, is the version; both output streams are read.
+ */
+export function createVersionRead(
+  bin: string,
+  args: readonly string[],
+  pattern: RegExp,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): () => Promise<string | null> {
+  const version = createSharedRead(
+    async () => {
+      const r = await runTool(bin, args, { timeoutMs: options.timeoutMs ?? 5_000, ...(options.env ? { env: options.env } : {}) });
+      const m = pattern.exec(`${r.stdout}\n${r.stderr}`);
+      const v = m?.[1] ?? m?.[0];
+      if (!v) throw new Error(`${bin} ${args.join(' ')} printed no version`);
+      return v;
+    },
+    { ttlMs: Number.POSITIVE_INFINITY, absentTtlMs: 0, isAbsent: () => true },
+  );
+  return () => version.read().catch(() => null);
 }

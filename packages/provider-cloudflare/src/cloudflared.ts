@@ -1,8 +1,7 @@
 import {
   type ChildExit,
-  createSharedRead,
+  createVersionRead,
   type Reason,
-  runTool,
   type SupervisedFailure,
   type ToolFacts,
   toolBinary,
@@ -70,19 +69,11 @@ export function createCloudflared(options: CloudflaredOptions = {}): Cloudflared
   const env = options.env ?? process.env;
   const bin = options.bin ?? toolBinary(CLOUDFLARED, env);
   // The binary does not change under a running daemon: its version is read once.
-  const version = createSharedRead(
-    async () => {
-      const r = await runTool(bin, ['--version'], { timeoutMs: 5_000, env });
-      const v = /version (\S+)/.exec(r.stdout)?.[1];
-      if (!v) throw new Error('no version');
-      return v;
-    },
-    { ttlMs: Number.POSITIVE_INFINITY, absentTtlMs: 0, isAbsent: () => true },
-  );
+  const readVersion = createVersionRead(bin, ['--version'], /version (\S+)/, { env });
   return Object.freeze({
     bin,
     env,
-    readVersion: () => version.read().catch(() => null),
+    readVersion,
     tunnelArgs(spec: TunnelSpec, files: { configFile: string; metricsPort: number }) {
       const common = ['tunnel', '--no-autoupdate', '--config', files.configFile, '--metrics', `127.0.0.1:${files.metricsPort}`];
       switch (spec.kind) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import {
   type ChildExit,
   createSharedRead,
+  createVersionRead,
   type Reason,
   runTool,
   type SupervisedFailure,
@@ -83,15 +84,7 @@ const FORWARD_OK = /remote forward success for: listen/i;
 export function createSsh(options: SshOptions): Ssh {
   const env = options.env ?? process.env;
   const bin = options.bin ?? toolBinary(SSH, env);
-  const version = createSharedRead(
-    async () => {
-      const r = await runTool(bin, ['-V'], { timeoutMs: 3_000, env });
-      const v = /OpenSSH_[\w.]+/.exec(`${r.stderr}${r.stdout}`)?.[0];
-      if (!v) throw new Error('no version');
-      return v;
-    },
-    { ttlMs: Number.POSITIVE_INFINITY, absentTtlMs: 0, isAbsent: () => true },
-  );
+  const readVersion = createVersionRead(bin, ['-V'], /OpenSSH_[\w.]+/, { env, timeoutMs: 3_000 });
   const sshd = createSharedRead(
     async () => {
       const b = sshdBinary(env);
@@ -102,7 +95,7 @@ export function createSsh(options: SshOptions): Ssh {
   return Object.freeze({
     bin,
     env,
-    readVersion: () => version.read().catch(() => null),
+    readVersion,
     sshdInstalled: () => sshdBinary(env) !== null,
     readSshdConfig: (fresh = false) => sshd.read(fresh),
     reverseForwardArgs(f: ReverseForward) {

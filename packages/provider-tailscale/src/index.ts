@@ -9,5 +9,4 @@ export {
   type TailscaleCli,
   TailscaleCliError,
   type TailscaleReason,
-  tailscaleBinary,
 } from './tailscale-cli.js';
