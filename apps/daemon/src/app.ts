@@ -1,3 +1,4 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, LogController } from 'fastify';
@@ -7,14 +8,19 @@ import type { Daemon } from './daemon.js';
 import { backendRoutes } from './routes/backends.js';
 import { consoleRoutes } from './routes/console.js';
 import { discoveredRoutes } from './routes/discovered.js';
-import { endpointRoutes } from './routes/endpoints.js';
+import { cachedListAnswer, endpointRoutes } from './routes/endpoints.js';
 import { registerErrorHandling } from './routes/errors.js';
 import { eventRoutes } from './routes/events.js';
 import { exposureRoutes } from './routes/exposures.js';
-import { guard, loopbackHosts } from './routes/guard.js';
+import { createAdmission, guard, loopbackHosts } from './routes/guard.js';
 import { healthRoutes } from './routes/health.js';
 import { providerRoutes } from './routes/providers.js';
 import { createTokenHolder } from './token.js';
+
+/** Requests from GUIs are short; a stuck client must not hold a socket forever (SSE is hijacked). */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** fastify's default: longer than the idle timeouts of common proxies and clients. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /** Request bodies are small JSON documents. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -36,11 +42,24 @@ export interface AppOptions {
 
 /** Builds the HTTP API on a daemon; `server.ts` listens. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  // Set once the routes exist: requests it answers never reach fastify (see cachedListAnswer).
+  let early: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
+  let closing = false;
   const app = Fastify({
+    // The server fastify would make, with a first look at each request (fastify applies its
+    // timeouts only to a server it makes itself).
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
+        if (closing || !early?.(req, res)) handler(req, res);
+      });
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.requestTimeout = REQUEST_TIMEOUT_MS;
+      return server;
+    },
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
-    // Requests from GUIs are short; a stuck client must not hold a socket forever (SSE is hijacked).
-    requestTimeout: 30_000,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
     // Per-request log lines would cost throughput on the hot path; failures are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
@@ -86,7 +105,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return hosts.set;
   };
   const tokens = createTokenHolder(options.daemon.home, options.token);
-  await app.register(guard, { tokens, sessions: options.daemon.sessions, allowedHosts, allowedOrigins });
+  const admit = createAdmission({ tokens, sessions: options.daemon.sessions, allowedHosts, allowedOrigins });
+  await app.register(guard, { admit });
   // Without allowed origins the guard refuses every Origin, so there is no CORS to answer (and
   // no per-request hook to pay for).
   if (allowedOrigins.size > 0) {
@@ -108,5 +128,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(discoveredRoutes, { daemon });
   await app.register(consoleRoutes, { daemon, tokens, ...(options.consoleDir !== undefined ? { dir: options.consoleDir } : {}) });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // While closing, fastify answers 503 (return503OnClosing): nothing is answered around it.
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  early = cachedListAnswer(daemon, admit);
   return app;
 }

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { apiError } from '../api-errors.js';
@@ -44,77 +45,94 @@ export function loopbackHosts(port: number, listenHost: string): Set<string> {
   return hosts;
 }
 
+/** What the guard decided: admitted (with the console session used, null for the token), or refused. */
+export type Admission =
+  | { admitted: true; session: string | null }
+  | { admitted: false; failure: ApiFailure /** Answer with WWW-Authenticate. */; challenge: boolean };
+
+/** The parts of a request the guard reads: a fastify request and a raw IncomingMessage both have them. */
+export interface RequestHead {
+  method?: string | undefined;
+  url?: string | undefined;
+  headers: IncomingHttpHeaders;
+}
+
+const BY_TOKEN: Admission = { admitted: true, session: null };
+
 /**
- * One root-level guard, before any route: Host must be the daemon's own loopback address (DNS
- * rebinding), an Origin must be allow-listed, and every route but GET /v1/health needs the token.
+ * The one admission check, run before any route: Host must be the daemon's own loopback address
+ * (DNS rebinding), an Origin must be allow-listed, and every route but the public ones needs the
+ * token or a console session. The guard hook below and the cached-list answer that runs before
+ * fastify (`cachedListAnswer`) both ask it, so they cannot disagree.
  */
-export const guard = fp<GuardOptions>(
-  async (app, opts) => {
+export function createAdmission(opts: GuardOptions): (req: RequestHead) => Admission {
+  return (req) => {
+    const method = req.method ?? '';
+    const host = (req.headers.host ?? '').toLowerCase();
+    const allowedHosts = opts.allowedHosts();
+    if (!allowedHosts.has(host)) {
+      return refused(apiError('ENDPOINTD_HOST_REJECTED', { host: host.slice(0, 100), address: [...allowedHosts][0] ?? '' }));
+    }
+    const origin = req.headers.origin;
+    // The console is served by the daemon itself: its own origin is always allowed.
+    const fromSelf = origin !== undefined && origin === `http://${host}`;
+    if (origin !== undefined && !fromSelf && !opts.allowedOrigins.has(origin)) {
+      return refused(apiError('ENDPOINTD_ORIGIN_REJECTED', { detail: `Origin "${origin.slice(0, 200)}" is not allowed` }));
+    }
+    // CORS preflights are answered by @fastify/cors; health and the console's page are public.
+    if ((method === 'OPTIONS' && origin !== undefined) || isPublicPath(method, req.url ?? '')) return BY_TOKEN;
+    const auth = req.headers.authorization;
+    if (auth !== undefined && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') {
+      if (opts.tokens.check(auth.slice(7).trim())) return BY_TOKEN;
+      return refused(apiError('ENDPOINTD_UNAUTHORIZED', { detail: 'wrong token' }), true);
+    }
+    const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
+    const session = cookie === null ? null : opts.sessions.check(cookie);
+    if (session !== null) {
+      // SameSite ignores ports: a page on another localhost port sends this cookie too. Only
+      // the daemon's own pages may use it: same-origin reads (Sec-Fetch-Site), and changes
+      // with the daemon's Origin.
+      const sameOrigin = fromSelf || (origin === undefined && req.headers['sec-fetch-site'] === 'same-origin');
+      if (SAFE_METHODS.has(method) ? sameOrigin : fromSelf) return { admitted: true, session };
+      return refused(
+        apiError(
+          'ENDPOINTD_ORIGIN_REJECTED',
+          { detail: "the console session can be used only by the daemon's own pages" },
+          { hint: 'Scripts and other apps send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.' },
+        ),
+      );
+    }
+    return refused(
+      cookie !== null
+        ? apiError(
+            'ENDPOINTD_UNAUTHORIZED',
+            { detail: 'the console session has ended' },
+            { hint: 'Run `endpoints open` for a new login link.' },
+          )
+        : apiError('ENDPOINTD_UNAUTHORIZED', { detail: 'missing bearer token' }),
+      true,
+    );
+  };
+}
+
+function refused(failure: ApiFailure, challenge = false): Admission {
+  return { admitted: false, failure, challenge };
+}
+
+/** The root-level hook that applies the admission check to every request fastify routes. */
+export const guard = fp<{ admit: (req: RequestHead) => Admission }>(
+  async (app, { admit }) => {
     app.decorateRequest('consoleSession', null);
     // A callback hook rather than an async one: it runs on every request.
     app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
-      const host = (req.headers.host ?? '').toLowerCase();
-      const allowedHosts = opts.allowedHosts();
-      if (!allowedHosts.has(host)) {
-        refuse(reply, apiError('ENDPOINTD_HOST_REJECTED', { host: host.slice(0, 100), address: [...allowedHosts][0] ?? '' }));
-        return;
-      }
-      const origin = req.headers.origin;
-      // The console is served by the daemon itself: its own origin is always allowed.
-      const fromSelf = origin === `http://${host}`;
-      if (origin !== undefined && !fromSelf && !opts.allowedOrigins.has(origin)) {
-        refuse(reply, apiError('ENDPOINTD_ORIGIN_REJECTED', { detail: `Origin "${origin.slice(0, 200)}" is not allowed` }));
-        return;
-      }
-      // CORS preflights are answered by @fastify/cors; health and the console's page are public.
-      if ((req.method === 'OPTIONS' && origin !== undefined) || isPublicPath(req.method, req.url)) {
+      const admission = admit(req);
+      if (admission.admitted) {
+        req.consoleSession = admission.session;
         done();
         return;
       }
-      const auth = req.headers.authorization ?? '';
-      const hasBearer = auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ';
-      if (hasBearer) {
-        if (opts.tokens.check(auth.slice(7).trim())) {
-          done();
-          return;
-        }
-        reply.header('www-authenticate', 'Bearer realm="endpointd"');
-        refuse(reply, apiError('ENDPOINTD_UNAUTHORIZED', { detail: 'wrong token' }));
-        return;
-      }
-      const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
-      const session = cookie === null ? null : opts.sessions.check(cookie);
-      if (session !== null) {
-        // SameSite ignores ports: a page on another localhost port sends this cookie too. Only
-        // the daemon's own pages may use it: same-origin reads (Sec-Fetch-Site), and changes
-        // with the daemon's Origin.
-        const sameOrigin = fromSelf || (origin === undefined && req.headers['sec-fetch-site'] === 'same-origin');
-        if (SAFE_METHODS.has(req.method) ? sameOrigin : fromSelf) {
-          req.consoleSession = session;
-          done();
-          return;
-        }
-        refuse(
-          reply,
-          apiError(
-            'ENDPOINTD_ORIGIN_REJECTED',
-            { detail: "the console session can be used only by the daemon's own pages" },
-            { hint: 'Scripts and other apps send Authorization: Bearer <the token in $ENDPOINTD_HOME/token>.' },
-          ),
-        );
-        return;
-      }
-      reply.header('www-authenticate', 'Bearer realm="endpointd"');
-      refuse(
-        reply,
-        cookie !== null
-          ? apiError(
-              'ENDPOINTD_UNAUTHORIZED',
-              { detail: 'the console session has ended' },
-              { hint: 'Run `endpoints open` for a new login link.' },
-            )
-          : apiError('ENDPOINTD_UNAUTHORIZED', { detail: 'missing bearer token' }),
-      );
+      if (admission.challenge) reply.header('www-authenticate', 'Bearer realm="endpointd"');
+      refuse(reply, admission.failure);
     });
   },
   { name: 'endpointd-guard' },

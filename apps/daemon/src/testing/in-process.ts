@@ -31,7 +31,13 @@ export function tempHome(): string {
 }
 
 export async function startInProcess(
-  options: { home?: string; backends?: StaticBackend[]; providers?: Provider[]; consoleDir?: string | null } & Partial<DaemonOptions> = {},
+  options: {
+    home?: string;
+    backends?: StaticBackend[];
+    providers?: Provider[];
+    consoleDir?: string | null;
+    allowedOrigins?: string[];
+  } & Partial<DaemonOptions> = {},
 ): Promise<InProcessDaemon> {
   const home = options.home ?? tempHome();
   const token = ensureToken(home);
@@ -48,6 +54,7 @@ export async function startInProcess(
     daemon,
     token,
     ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
     get port() {
       return port;
     },
