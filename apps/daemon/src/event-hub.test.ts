@@ -95,9 +95,18 @@ describe('event hub', () => {
 
   it('over real HTTP connections: events of one turn arrive whole and in order, framed once for all subscribers', async () => {
     const hub = createEventHub({ heartbeatMs: 60_000 });
+    const writes: number[] = [];
     const server = http.createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.flushHeaders();
+      // Counts the hub's writes to each connection (one per turn), at the socket's own method.
+      const i = writes.push(0) - 1;
+      const socket = res.socket as import('node:net').Socket;
+      const write = socket.write.bind(socket) as (chunk: Buffer) => boolean;
+      socket.write = ((chunk: Buffer) => {
+        writes[i] = (writes[i] ?? 0) + 1;
+        return write(chunk);
+      }) as typeof socket.write;
       void hub.subscribe(res, req.url === '/app' ? 'app' : null, undefined, none);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -118,6 +127,8 @@ describe('event hub', () => {
         }),
     );
     while (hub.size < 3) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setImmediate(r)); // the openings are written
+    writes.fill(0);
     const big = { blob: 'é'.repeat(20_000) }; // multi-byte: the chunk size counts bytes, not characters
     hub.publish('endpoints', big, 'app');
     hub.publish('default', { backend: 'app' }, 'app');
@@ -127,7 +138,36 @@ describe('event hub', () => {
       expect([...text.matchAll(/event: (\w+)/g)].map((m) => m[1])).toEqual(['endpoints', 'default', 'provider']);
       expect(text).toContain(JSON.stringify(big));
     }
+    expect(writes).toEqual([1, 1, 1]); // the turn's three events, one write each
     hub.close();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('sends what was published in the turn it closes before ending the streams', async () => {
+    const hub = createEventHub({ heartbeatMs: 60_000 });
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      void hub.subscribe(res, null, undefined, none);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const stream = new Promise<string>((resolve, reject) => {
+      http.get({ port, host: '127.0.0.1', path: '/' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      });
+    });
+    while (hub.size < 1) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setImmediate(r));
+    hub.publish('provider', { last: true }, null);
+    hub.close(); // same turn
+    expect(await stream).toContain('data: {"last":true}');
     await new Promise((r) => server.close(r));
   });
 });

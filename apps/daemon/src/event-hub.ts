@@ -24,6 +24,8 @@ interface Subscriber {
    * subscriber, instead of each response framing and encoding its own copy.
    */
   socket: Socket | null;
+  /** Chunks for `socket` published this turn, written together when the turn ends (see flush). */
+  pending: Buffer[] | null;
 }
 
 /** One HTTP/1.1 chunk (size line, data, CRLF), as the response would frame it. */
@@ -70,6 +72,36 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
   const frame = (id: number, event: DaemonEventName, data: unknown) =>
     `id: ${run}.${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
+  // Events of one turn (a list, then its default move) leave as one write per subscriber, as a
+  // response would send them. Every subscriber of a turn usually gets the same chunks, so they
+  // are joined once and the joined buffer shared.
+  let dirty: Subscriber[] = [];
+  let joined: { parts: Buffer[]; buffer: Buffer } | null = null;
+  const join = (parts: Buffer[]): Buffer => {
+    if (parts.length === 1) return parts[0] as Buffer;
+    if (joined?.parts.length === parts.length && joined.parts.every((p, i) => p === parts[i])) return joined.buffer;
+    joined = { parts, buffer: Buffer.concat(parts) };
+    return joined.buffer;
+  };
+  function flush(): void {
+    const subs = dirty;
+    dirty = [];
+    for (const sub of subs) {
+      const parts = sub.pending;
+      sub.pending = null;
+      if (!parts || !sub.socket || sub.res.destroyed) continue;
+      sub.socket.write(join(parts));
+      dropIfBehind(sub);
+    }
+    joined = null;
+  }
+  function dropIfBehind(sub: Subscriber): void {
+    if ((sub.socket ?? sub.res).writableLength > MAX_BUFFERED_BYTES) {
+      subscribers.delete(sub);
+      sub.res.destroy();
+    }
+  }
+
   function write(sub: Subscriber, chunk: string, framed?: Buffer): void {
     if (sub.queue) {
       sub.queue.push(chunk);
@@ -80,19 +112,15 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
       return;
     }
     if (sub.socket) {
-      // Events of one turn (a list, then its default move) leave in one syscall, as a response
-      // would send them: corked until the turn ends.
-      const socket = sub.socket;
-      if (socket.writableCorked === 0) {
-        socket.cork();
-        process.nextTick(() => socket.uncork());
+      if (sub.pending) sub.pending.push(framed ?? chunkOf(chunk));
+      else {
+        sub.pending = [framed ?? chunkOf(chunk)];
+        if (dirty.push(sub) === 1) process.nextTick(flush);
       }
-      socket.write(framed ?? chunkOf(chunk));
-    } else sub.res.write(chunk);
-    if ((sub.socket ?? sub.res).writableLength > MAX_BUFFERED_BYTES) {
-      subscribers.delete(sub);
-      sub.res.destroy();
+      return;
     }
+    sub.res.write(chunk);
+    dropIfBehind(sub);
   }
 
   const heartbeat = setInterval(() => {
@@ -104,7 +132,7 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
     canSubscribe: () => subscribers.size < maxSubscribers,
     async subscribe(res, backend, lastEventId, snapshot) {
       const chunked = (res as { chunkedEncoding?: boolean }).chunkedEncoding === true && res.headersSent;
-      const sub: Subscriber = { res, backend, queue: [], socket: chunked && res.socket ? res.socket : null };
+      const sub: Subscriber = { res, backend, queue: [], socket: chunked && res.socket ? res.socket : null, pending: null };
       subscribers.add(sub);
       res.on('close', () => subscribers.delete(sub));
       const opening: string[] = ['retry: 3000\n: connected\n\n'];
@@ -140,6 +168,7 @@ export function createEventHub(options: { heartbeatMs?: number; maxSubscribers?:
     },
     close() {
       clearInterval(heartbeat);
+      flush(); // what this turn published goes out before the streams end
       for (const sub of subscribers) sub.res.end();
       subscribers.clear();
     },
