@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlreadyRunningError, acquireInstanceLock } from './instance-lock.js';
 import { createStateStore } from './state-store.js';
-import { ensureToken, tokensMatch } from './token.js';
+import { createTokenChecker, ensureToken } from './token.js';
 
 const home = () => mkdtempSync(join(tmpdir(), 'endpointd-unit-'));
 
@@ -40,8 +40,16 @@ describe('token and lock', () => {
     const token = ensureToken(dir);
     expect(ensureToken(dir)).toBe(token);
     expect(statSync(join(dir, 'token')).mode & 0o777).toBe(0o600);
-    expect(tokensMatch(token, token)).toBe(true);
-    expect(tokensMatch(token, `${token}x`)).toBe(false);
+    const check = createTokenChecker(token);
+    expect(check(token)).toBe(true);
+    expect(check(`${token}x`)).toBe(false);
+    expect(check(token.slice(1))).toBe(false);
+    expect(check(`${token[0] === 'A' ? 'B' : 'A'}${token.slice(1)}`)).toBe(false);
+    // Same length in UTF-16 units, but not the token's bytes: neither a multi-byte character nor
+    // one whose low byte is a token character passes.
+    expect(check(`é${token.slice(1)}`)).toBe(false);
+    expect(check(`${String.fromCharCode(0x100 + token.charCodeAt(0))}${token.slice(1)}`)).toBe(false);
+    expect(check(token)).toBe(true); // nothing left over from the failed checks
   });
   it('refuses a live holder and takes over a dead one', () => {
     const dir = home();

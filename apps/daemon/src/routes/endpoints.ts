@@ -45,10 +45,9 @@ export function cachedListAnswer(
   return (req, res) => {
     const url = req.url ?? '';
     if (req.method !== 'GET' || !url.startsWith(prefix) || !url.endsWith(suffix) || req.headers.origin !== undefined) return false;
-    const name = url.slice(prefix.length, -suffix.length);
-    // Names are plain ([a-z0-9._-]); an encoded or nested one is the router's to judge.
-    if (name.includes('/') || name.includes('%') || name.includes('?')) return false;
-    const hit = daemon.cache.peek(name);
+    // Only a backend's own name finds a list: names are plain ([a-z0-9._-]), so an encoded,
+    // nested or queried path finds none and is the router's to judge.
+    const hit = daemon.cache.peek(url.slice(prefix.length, -suffix.length));
     if (!hit || !admit(req).admitted) return false;
     // Headers as an object instead cost ~0.15 of the ratio above.
     if (req.headers['if-none-match'] === hit.etag) {
