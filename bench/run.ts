@@ -91,6 +91,8 @@ function readJsonLines(stream: NodeJS.ReadableStream | null | undefined): () => 
 
 /** Subscriber processes: real subscribers are separate programs, and one process reading 1,000 sockets measures its own event loop. */
 const SSE_CLIENT_PROCESSES = 2;
+/** Measured fan-out rounds after a warm-up one; the median is reported. */
+const SSE_ROUNDS = 3;
 
 async function sseFanOut(
   daemon: RunningDaemon,
@@ -188,23 +190,30 @@ async function daemonSection(rows: Row[], fast: RunningBackend, baselineMs: numb
 /** Issue 15.6: the cached list against a bare fastify route serving the same bytes, and SSE fan-out. */
 async function apiRows(rows: Row[], daemon: RunningDaemon): Promise<void> {
   progress(`SSE fan-out to ${SSE_SUBSCRIBERS} subscribers`);
+  // A daemon serving 1,000 GUIs has been running: one round warms its code, then the median
+  // round (by p99) of SSE_ROUNDS is reported.
+  await sseFanOut(daemon, SSE_SUBSCRIBERS);
   const one = await sseFanOut(daemon, 1);
-  const many = await sseFanOut(daemon, SSE_SUBSCRIBERS);
+  const rounds: Awaited<ReturnType<typeof sseFanOut>>[] = [];
+  for (let i = 0; i < SSE_ROUNDS; i++) rounds.push(await sseFanOut(daemon, SSE_SUBSCRIBERS));
+  const many = [...rounds].sort((a, b) => a.p99 - b.p99)[Math.floor(rounds.length / 2)] ?? rounds[0];
+  if (!many) throw new Error('no SSE round');
+  const allGotIt = rounds.every((r) => r.got === SSE_SUBSCRIBERS);
   rows.push({
     benchmark: `${SSE_SUBSCRIBERS} SSE subscribers: memory per subscriber (RSS delta / n)`,
     measured: `${many.perSubscriberKb.toFixed(1)} KB`,
     baseline: '-',
     ratio: '-',
     target: 'report',
-    ok: many.got === SSE_SUBSCRIBERS,
+    ok: allGotIt,
   });
   rows.push({
     benchmark: `${SSE_SUBSCRIBERS} SSE subscribers: event fan-out latency`,
-    measured: `p50 ${f(many.p50)}, p99 ${f(many.p99)}, max ${f(many.max)} (${many.got} got it)`,
+    measured: `p50 ${f(many.p50)}, p99 ${f(many.p99)}, max ${f(many.max)} (${many.got} got it; p99 of the ${SSE_ROUNDS} rounds: ${rounds.map((r) => f(r.p99)).join(', ')})`,
     baseline: `${f(one.p50)} (1 subscriber)`,
     ratio: `${(many.p99 / (one.p50 || 1)).toFixed(1)}× (p99)`,
     target: 'p99 ≤ 50 ms',
-    ok: many.got === SSE_SUBSCRIBERS && many.p99 <= 50,
+    ok: allGotIt && many.p99 <= 50,
   });
 
   progress('daemon throughput (autocannon)');
