@@ -30,11 +30,11 @@ function listHeaders(etag: string, length?: number): string[] {
 /**
  * The request GUIs poll, `GET /v1/backends/NAME/endpoints` with a cached list, answered by the
  * HTTP server before fastify (routing, request objects, hooks): the bytes are ready, and the
- * framework's per-request work was most of the cost (0.76-0.86x a bare fastify route serving
- * the same bytes, 0.93-1.02x answered here; `npm run bench -- --api-only`). It admits with the
- * guard's own check; anything else (another path or method, a query, an Origin that needs CORS
- * headers, a refusal, nothing cached, the server closing) returns false and takes the routed
- * way, which answers it as before.
+ * framework's per-request work was most of the cost (routed: 0.74-0.86x a bare fastify route
+ * serving the same bytes; answered here: 0.95-1.01x, `npm run bench -- --api-only`). It admits
+ * with the guard's own check; anything else (another path or method, a query, an Origin that
+ * needs CORS headers, a refusal, nothing cached, the server closing) returns false and takes
+ * the routed way, which answers it as before.
  */
 export function cachedListAnswer(
   daemon: Pick<Daemon, 'cache'>,
