@@ -45,10 +45,11 @@ export function loopbackHosts(port: number, listenHost: string): Set<string> {
   return hosts;
 }
 
-/** What the guard decided: admitted (with the console session used, null for the token), or refused. */
-export type Admission =
-  | { admitted: true; session: string | null }
-  | { admitted: false; failure: ApiFailure /** Answer with WWW-Authenticate. */; challenge: boolean };
+/**
+ * What the guard decided: admitted (with the console session used, null for the token), or
+ * refused with a failure to answer (with WWW-Authenticate when `challenge`).
+ */
+export type Admission = { admitted: true; session: string | null } | { admitted: false; failure: ApiFailure; challenge: boolean };
 
 /** The parts of a request the guard reads: a fastify request and a raw IncomingMessage both have them. */
 export interface RequestHead {
