@@ -1,5 +1,6 @@
 import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
+import net from 'node:net';
 import { createLanProvider } from '@endpointd/provider-lan';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessDaemon, startHttpBackend, startInProcess, staticBackend } from './testing/in-process.js';
@@ -118,5 +119,44 @@ describe('GET /v1/backends/:name/endpoints from the cache, before fastify', () =
     expect(unknown.status).toBe(404);
     expect(JSON.parse(unknown.body.toString())).toMatchObject({ code: 'ENDPOINTD_BACKEND_NOT_FOUND' });
     expect((await get('/v1/backends/app/endpoints/')).status).toBe(404);
+  });
+
+  it('is left to fastify once the server is closing, which answers 503', async () => {
+    const own = await startInProcess({ backends: [staticBackend('app', backend.port)], providers: [createLanProvider()] });
+    try {
+      const ownPort = Number(new URL(await own.listen()).port);
+      const head = `GET /v1/backends/app/endpoints HTTP/1.1\r\nHost: 127.0.0.1:${ownPort}\r\nAuthorization: Bearer ${own.token}\r\n`;
+      const fill = await fetch(`http://127.0.0.1:${ownPort}/v1/backends/app/endpoints`, {
+        headers: { authorization: `Bearer ${own.token}` },
+      });
+      expect(fill.status).toBe(200); // cached now
+      // A request half sent when closing begins: its connection is not idle, so it stays open,
+      // and the request arrives once closing has begun.
+      const accepted = new Promise<net.Socket>((r) => own.app.server.once('connection', (s: net.Socket) => r(s)));
+      const socket = net.connect(ownPort, '127.0.0.1');
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => {
+        text += c;
+      });
+      const ended = new Promise<void>((r) => socket.on('close', () => r()));
+      socket.write(head);
+      // The server has read (and so parsed) the half request: its read count says so.
+      const serverSide = await accepted;
+      for (let i = 0; i < 1000 && serverSide.bytesRead < head.length; i++) await new Promise((r) => setImmediate(r));
+      expect(serverSide.bytesRead).toBe(head.length);
+      const closed = own.app.close();
+      for (let i = 0; i < 1000 && own.app.server.listening; i++) await new Promise((r) => setImmediate(r));
+      expect(own.app.server.listening).toBe(false);
+      const answer = new Promise<void>((r) => socket.once('data', () => r()));
+      socket.write('\r\n');
+      await answer;
+      expect(text).toMatch(/^HTTP\/1\.1 503 /);
+      await closed;
+      await ended;
+    } finally {
+      own.daemon.hub.close();
+      await own.daemon.close();
+    }
   });
 });
