@@ -58,7 +58,8 @@ export interface RequestHead {
   headers: IncomingHttpHeaders;
 }
 
-const BY_TOKEN: Admission = { admitted: true, session: null };
+/** Admitted without a console session: a public path, a preflight, or the token. */
+const NO_SESSION: Admission = { admitted: true, session: null };
 
 /**
  * The one admission check, run before any route: Host must be the daemon's own loopback address
@@ -81,10 +82,10 @@ export function createAdmission(opts: GuardOptions): (req: RequestHead) => Admis
       return refused(apiError('ENDPOINTD_ORIGIN_REJECTED', { detail: `Origin "${origin.slice(0, 200)}" is not allowed` }));
     }
     // CORS preflights are answered by @fastify/cors; health and the console's page are public.
-    if ((method === 'OPTIONS' && origin !== undefined) || isPublicPath(method, req.url ?? '')) return BY_TOKEN;
+    if ((method === 'OPTIONS' && origin !== undefined) || isPublicPath(method, req.url ?? '')) return NO_SESSION;
     const auth = req.headers.authorization;
     if (auth !== undefined && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') {
-      if (opts.tokens.check(auth.slice(7).trim())) return BY_TOKEN;
+      if (opts.tokens.check(auth.slice(7).trim())) return NO_SESSION;
       return refused(apiError('ENDPOINTD_UNAUTHORIZED', { detail: 'wrong token' }), true);
     }
     const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
